@@ -1,0 +1,166 @@
+#include "cache.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int by_usefulness(const void *pa, const void *pb)
+{
+	const struct node_addr *a = *(const struct node_addr *const *)pa;
+	const struct node_addr *b = *(const struct node_addr *const *)pb;
+
+	if (a->last_success_wall_ms != b->last_success_wall_ms)
+		return a->last_success_wall_ms > b->last_success_wall_ms ? -1 : 1;
+	if (a->fails != b->fails)
+		return a->fails < b->fails ? -1 : 1;
+	return a->learned_wall_ms > b->learned_wall_ms ? -1 : a->learned_wall_ms < b->learned_wall_ms;
+}
+
+static void format_ip(const struct sockaddr_storage *ss, char *ip, size_t len, unsigned *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)len);
+		*port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)len);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+int cache_save(const struct nodes *n, const char *path)
+{
+	const struct node_addr *list[CACHE_MAX_ENTRIES * 4];
+	size_t count = 0;
+	char tmp[4096];
+	FILE *f;
+	int fd, r = 0;
+
+	nodes_foreach(n, a) {
+		if (a->has_mac && count < sizeof(list) / sizeof(list[0]))
+			list[count++] = a;
+	}
+	qsort(list, count, sizeof(list[0]), by_usefulness);
+	if (count > CACHE_MAX_ENTRIES)
+		count = CACHE_MAX_ENTRIES;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	fprintf(f, "%s\n", CACHE_HEADER);
+	for (size_t i = 0; i < count; i++) {
+		char ip[INET6_ADDRSTRLEN], mac[MAC_STRLEN];
+		unsigned port;
+
+		format_ip(&list[i]->sa, ip, sizeof(ip), &port);
+		fprintf(f, "%s %s %u %s %" PRIu64 "\n", mac_format(list[i]->mac, mac), ip, port,
+			nodes_source_name(list[i]->source), list[i]->last_success_wall_ms);
+	}
+	if (fflush(f) != 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+int cache_parse_line(const char *line, uint8_t mac[MAC_LEN], struct sockaddr_storage *ss,
+		     socklen_t *sslen, int *source, uint64_t *last_success_ms)
+{
+	char macs[32], ip[64], src[16], extra[2];
+	unsigned port;
+	unsigned long long last;
+
+	if (sscanf(line, "%31s %63s %u %15s %llu %1s", macs, ip, &port, src, &last, extra) != 5)
+		return -EINVAL;
+	if (mac_parse(macs, mac) < 0 || !mac_is_node(mac) || port == 0 || port > 65535)
+		return -EINVAL;
+	*source = nodes_source_parse(src);
+	if (*source < 0)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, ip, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, ip, &in->sin_addr) != 1)
+			return -EINVAL;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*in);
+	}
+	*last_success_ms = last;
+	return 0;
+}
+
+int cache_load(struct nodes *n, const char *path, uint64_t now_wall_ms)
+{
+	char line[512];
+	unsigned lineno = 0;
+	int count = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) || strncmp(line, CACHE_HEADER, strlen(CACHE_HEADER))) {
+		log_warn("%s: not an invpn peer cache (bad header): ignored", path);
+		fclose(f);
+		return -EINVAL;
+	}
+	lineno = 1;
+	while (fgets(line, sizeof(line), f) && count < CACHE_MAX_ENTRIES) {
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+		uint8_t mac[MAC_LEN];
+		uint64_t last;
+		int src;
+		struct node_addr *a;
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (cache_parse_line(line, mac, &ss, &sslen, &src, &last) < 0) {
+			log_warn("%s:%u: unreadable cache entry: skipped", path, lineno);
+			continue;
+		}
+		a = nodes_add(n, mac, (struct sockaddr *)&ss, sslen, NODE_SRC_CACHE, now_wall_ms);
+		if (a) {
+			/* a time in the future is not to be trusted */
+			a->last_success_wall_ms = last <= now_wall_ms ? last : 0;
+			count++;
+		}
+	}
+	fclose(f);
+	n->dirty = false;
+	return count;
+}

@@ -1,0 +1,629 @@
+#include "control.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "daemon.h"
+#include "health.h"
+#include "link.h"
+#include "log.h"
+
+struct client {
+	struct control *ctl;
+	struct loop_io io;
+	char in[CTL_MAX_REQUEST];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	uint64_t last_ms; /* last request or progress */
+	bool closed;
+	/* a health round in progress */
+	bool waiting;
+	struct ctl_request req;
+	int64_t round_id;
+	uint64_t round_start_ms;
+	struct json_object *answers;
+	struct loop_timer round_timer;
+	struct client *next, *prev, *next_dead;
+};
+
+struct control {
+	struct invpnd *d;
+	struct loop_io io;
+	char *path;
+	struct client *clients, *dead;
+	size_t n_clients;
+};
+
+static struct ratelimit ctl_rl;
+
+static void client_io(struct loop_io *io, uint32_t events);
+
+static void client_close(struct client *c)
+{
+	struct control *ctl = c->ctl;
+
+	if (c->closed)
+		return;
+	c->closed = true;
+	loop_io_del(&ctl->d->loop, &c->io);
+	close(c->io.fd);
+	loop_timer_cancel(&ctl->d->loop, &c->round_timer);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ctl->n_clients--;
+	c->next_dead = ctl->dead;
+	ctl->dead = c;
+}
+
+static void client_free(struct client *c)
+{
+	json_object_put(c->answers);
+	free(c->out);
+	free(c);
+}
+
+void control_after_round(struct invpnd *d)
+{
+	struct control *ctl = d->control;
+
+	while (ctl && ctl->dead) {
+		struct client *c = ctl->dead;
+
+		ctl->dead = c->next_dead;
+		client_free(c);
+	}
+}
+
+static void client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			client_close(c);
+			return;
+		}
+		c->out_off += (size_t)n;
+		c->last_ms = loop_clock_ms();
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		loop_io_mod(&c->ctl->d->loop, &c->io, EPOLLIN);
+	} else {
+		loop_io_mod(&c->ctl->d->loop, &c->io, EPOLLOUT);
+	}
+}
+
+/* Queue one JSON reply line and take ownership of obj. */
+static void client_reply(struct client *c, struct json_object *obj)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(s);
+
+	if (c->out_len + len + 1 > CONTROL_MAX_OUTPUT) {
+		json_object_put(obj);
+		obj = json_object_new_object();
+		json_object_object_add(obj, "ok", json_object_new_boolean(0));
+		json_object_object_add(obj, "error", json_object_new_string("reply too large"));
+		s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+		len = strlen(s);
+		if (c->out_len + len + 1 > CONTROL_MAX_OUTPUT) {
+			json_object_put(obj);
+			client_close(c);
+			return;
+		}
+	}
+	char *out = realloc(c->out, c->out_len + len + 1);
+
+	if (!out) {
+		json_object_put(obj);
+		client_close(c);
+		return;
+	}
+	c->out = out;
+	memcpy(c->out + c->out_len, s, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+	json_object_put(obj);
+	client_flush(c);
+}
+
+static void reply_error(struct client *c, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(why));
+	client_reply(c, o);
+}
+
+static struct json_object *reply_ok(enum ctl_command cmd)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "command", json_object_new_string(ctl_command_name(cmd)));
+	return o;
+}
+
+static struct json_object *json_mac(const uint8_t mac[MAC_LEN])
+{
+	char s[MAC_STRLEN];
+
+	return json_object_new_string(mac_format(mac, s));
+}
+
+static struct json_object *json_macs(const uint8_t *macs, size_t n)
+{
+	struct json_object *a = json_object_new_array_ext((int)n);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_mac(macs + i * MAC_LEN));
+	return a;
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static struct json_object *counters_json(const struct daemon_counters *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_u64(o, "tap_rx_frames", c->tap_rx_frames);
+	add_u64(o, "tap_rx_bytes", c->tap_rx_bytes);
+	add_u64(o, "tap_tx_frames", c->tap_tx_frames);
+	add_u64(o, "tap_tx_bytes", c->tap_tx_bytes);
+	add_u64(o, "drop_foreign_src", c->drop_foreign_src);
+	add_u64(o, "drop_no_route", c->drop_no_route);
+	add_u64(o, "drop_queue_full", c->drop_queue_full);
+	add_u64(o, "drop_duplicate", c->drop_duplicate);
+	add_u64(o, "drop_unknown_origin", c->drop_unknown_origin);
+	add_u64(o, "drop_tap_write", c->drop_tap_write);
+	add_u64(o, "bad_frames", c->bad_frames);
+	add_u64(o, "links_refused", c->links_refused);
+	return o;
+}
+
+static void do_status(struct client *c)
+{
+	struct invpnd *d = c->ctl->d;
+	struct json_object *o = reply_ok(CTL_STATUS);
+	size_t n_nodes = 0;
+
+	nodes_foreach(&d->nodes, a) n_nodes++;
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "mac", json_mac(d->mac));
+	json_object_object_add(o, "interface", json_object_new_string(d->tap.name));
+	json_object_object_add(o, "port", json_object_new_int(d->cfg->port));
+	json_object_object_add(o, "listening", json_object_new_boolean(d->n_listen > 0));
+	add_u64(o, "uptime_s", (loop_clock_ms() - d->started_ms) / 1000);
+	add_u64(o, "links", d->n_up);
+	add_u64(o, "links_pending", d->n_links - d->n_up);
+	add_u64(o, "min_links", d->cfg->min_links);
+	add_u64(o, "max_links", d->cfg->max_links);
+	add_u64(o, "routes", d->routes.count);
+	add_u64(o, "nodes", n_nodes);
+	json_object_object_add(o, "counters", counters_json(&d->counters));
+	client_reply(c, o);
+}
+
+static void do_peers(struct client *c)
+{
+	struct invpnd *d = c->ctl->d;
+	struct json_object *o = reply_ok(CTL_PEERS), *arr = json_object_new_array();
+	uint64_t now = loop_clock_ms();
+
+	for (struct link *l = d->links; l; l = l->next) {
+		struct json_object *p = json_object_new_object();
+		char addr[64];
+
+		link_format_addr((struct sockaddr *)&l->addr, addr, sizeof(addr));
+		json_object_object_add(p, "mac", l->state == LINK_UP ? json_mac(l->peer_mac) : NULL);
+		json_object_object_add(p, "address", json_object_new_string(addr));
+		json_object_object_add(p, "direction",
+				       json_object_new_string(l->outgoing ? "outgoing" : "incoming"));
+		json_object_object_add(p, "state", json_object_new_string(link_state_name(l->state)));
+		add_u64(p, "age_s", (now - (l->state == LINK_UP ? l->up_ms : l->created_ms)) / 1000);
+		json_object_object_add(p, "tls_version",
+				       l->state == LINK_UP
+					       ? json_object_new_string(SSL_get_version(l->ssl))
+					       : NULL);
+		json_object_object_add(p, "cipher",
+				       l->state == LINK_UP
+					       ? json_object_new_string(SSL_get_cipher_name(l->ssl))
+					       : NULL);
+		add_u64(p, "rx_frames", l->c.rx_frames);
+		add_u64(p, "rx_bytes", l->c.rx_bytes);
+		add_u64(p, "tx_frames", l->c.tx_frames);
+		add_u64(p, "tx_bytes", l->c.tx_bytes);
+		add_u64(p, "drops", l->c.drops);
+		add_u64(p, "queued_bytes", link_queued(l));
+		json_object_array_add(arr, p);
+	}
+	json_object_object_add(o, "peers", arr);
+	client_reply(c, o);
+}
+
+struct route_dump {
+	struct json_object *arr;
+	uint64_t now;
+};
+
+static void dump_route(const struct route *r, void *arg)
+{
+	struct route_dump *rd = arg;
+	struct json_object *o = json_object_new_object();
+	char addr[64];
+
+	link_format_addr((const struct sockaddr *)&r->via->addr, addr, sizeof(addr));
+	json_object_object_add(o, "mac", json_mac(r->mac));
+	json_object_object_add(o, "via", json_mac(r->via->peer_mac));
+	json_object_object_add(o, "via_address", json_object_new_string(addr));
+	add_u64(o, "age_s", (rd->now - r->learned_ms) / 1000);
+	add_u64(o, "updated_s", (rd->now - r->updated_ms) / 1000);
+	json_object_array_add(rd->arr, o);
+}
+
+static void do_routes(struct client *c)
+{
+	struct invpnd *d = c->ctl->d;
+	struct json_object *o = reply_ok(CTL_ROUTES);
+	struct route_dump rd = {json_object_new_array(), loop_clock_ms()};
+
+	route_foreach(&d->routes, dump_route, &rd);
+	json_object_object_add(o, "routes", rd.arr);
+	client_reply(c, o);
+}
+
+static void do_nodes(struct client *c)
+{
+	struct invpnd *d = c->ctl->d;
+	struct json_object *o = reply_ok(CTL_NODES), *arr = json_object_new_array();
+	uint64_t now = loop_clock_ms();
+
+	nodes_foreach(&d->nodes, a) {
+		struct json_object *n = json_object_new_object();
+		char addr[64];
+
+		link_format_addr((struct sockaddr *)&a->sa, addr, sizeof(addr));
+		json_object_object_add(n, "mac", a->has_mac ? json_mac(a->mac) : NULL);
+		json_object_object_add(n, "address", json_object_new_string(addr));
+		json_object_object_add(n, "source",
+				       json_object_new_string(nodes_source_name(a->source)));
+		add_u64(n, "fails", a->fails);
+		json_object_object_add(n, "last_success",
+				       a->last_success_wall_ms
+					       ? json_object_new_uint64(a->last_success_wall_ms / 1000)
+					       : NULL);
+		json_object_object_add(n, "dialing", json_object_new_boolean(a->dialing));
+		add_u64(n, "retry_in_s", a->next_try_ms > now ? (a->next_try_ms - now + 999) / 1000 : 0);
+		json_object_array_add(arr, n);
+	}
+	json_object_object_add(o, "nodes", arr);
+	client_reply(c, o);
+}
+
+/* ---- health rounds ---- */
+
+static struct json_object *answer_json(const struct proto_health_resp *r, double rtt_ms)
+{
+	struct json_object *o = json_object_new_object(), *routes = json_object_new_array();
+
+	json_object_object_add(o, "mac", json_mac(r->src));
+	json_object_object_add(o, "rtt_ms", json_object_new_double(rtt_ms));
+	json_object_object_add(o, "hops", json_object_new_int((int)r->ntrace + 1));
+	json_object_object_add(o, "links", json_macs(r->conn, r->nconn));
+	for (size_t i = 0; i < r->nroutes; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "mac", json_mac(r->routes + i * 2 * MAC_LEN));
+		json_object_object_add(e, "via", json_mac(r->routes + i * 2 * MAC_LEN + MAC_LEN));
+		json_object_array_add(routes, e);
+	}
+	json_object_object_add(o, "routes", routes);
+	json_object_object_add(o, "trace", json_macs(r->trace, r->ntrace));
+	json_object_object_add(o, "rtrace", json_macs(r->rtrace, r->nrtrace));
+	return o;
+}
+
+void control_health_response(struct invpnd *d, const struct proto_health_resp *resp)
+{
+	struct control *ctl = d->control;
+
+	if (!ctl)
+		return;
+	for (struct client *c = ctl->clients; c; c = c->next) {
+		if (!c->waiting || c->round_id != resp->id)
+			continue;
+		if (json_object_array_length(c->answers) < CONTROL_MAX_ANSWERS)
+			json_object_array_add(
+				c->answers,
+				answer_json(resp, (double)(loop_clock_ms() - c->round_start_ms)));
+		return;
+	}
+}
+
+static void round_done(struct loop_timer *t)
+{
+	struct client *c = (struct client *)((char *)t - offsetof(struct client, round_timer));
+	struct invpnd *d = c->ctl->d;
+	struct json_object *o = reply_ok(c->req.command), *self;
+	static uint8_t buf[PROTO_MAX_FRAME];
+	struct proto_health_req req = {.id = c->round_id};
+	struct proto_health_resp resp;
+	int n;
+
+	/* our own entry, as we would answer someone else */
+	memcpy(req.origin, d->mac, MAC_LEN);
+	n = health_build_response(d, &req, buf, sizeof(buf));
+	if (n > 0 && proto_decode_health_resp(buf + PROTO_HDR_SIZE, (size_t)n - PROTO_HDR_SIZE,
+					      &resp) == 0) {
+		self = answer_json(&resp, 0);
+		json_object_object_add(self, "hops", json_object_new_int(0));
+		json_object_object_add(o, "self", self);
+	}
+	json_object_object_add(o, "id", json_object_new_int64(c->round_id));
+	add_u64(o, "wait_ms", c->req.wait_ms);
+	if (c->req.has_target)
+		json_object_object_add(o, "target", json_mac(c->req.target));
+	json_object_object_add(o, "answers", c->answers);
+	c->answers = NULL;
+	c->waiting = false;
+	c->last_ms = loop_clock_ms();
+	client_reply(c, o);
+}
+
+static void start_round(struct client *c, const struct ctl_request *req)
+{
+	struct invpnd *d = c->ctl->d;
+	struct proto_health_req hr = {0};
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_HREQ_FIXED];
+	int n;
+
+	c->req = *req;
+	c->round_id = hr.id = daemon_next_id(d);
+	memcpy(hr.origin, d->mac, MAC_LEN);
+	n = proto_encode_health_req(wire, sizeof(wire), &hr);
+	for (struct link *l = d->links; l && n > 0; l = l->next) {
+		if (l->state == LINK_UP)
+			link_send(l, wire, (size_t)n, true);
+	}
+	c->answers = json_object_new_array();
+	c->waiting = true;
+	c->round_start_ms = loop_clock_ms();
+	loop_timer_arm(&d->loop, &c->round_timer, req->wait_ms, round_done);
+}
+
+static void handle_request(struct client *c, const char *line, size_t len)
+{
+	struct ctl_request req;
+	const char *why;
+
+	c->last_ms = loop_clock_ms();
+	if (ctl_parse_request(line, len, &req, &why) < 0) {
+		reply_error(c, why);
+		return;
+	}
+	switch (req.command) {
+	case CTL_STATUS:
+		do_status(c);
+		break;
+	case CTL_PEERS:
+		do_peers(c);
+		break;
+	case CTL_ROUTES:
+		do_routes(c);
+		break;
+	case CTL_NODES:
+		do_nodes(c);
+		break;
+	case CTL_HEALTH:
+	case CTL_TRACEROUTE:
+	case CTL_GRAPH:
+		start_round(c, &req);
+		break;
+	case CTL_COMMAND_COUNT:
+		break;
+	}
+}
+
+static void client_read(struct client *c)
+{
+	for (;;) {
+		ssize_t n;
+		char *nl;
+
+		/* one request at a time: the next waits until this one is answered */
+		if (c->waiting)
+			return;
+		nl = memchr(c->in, '\n', c->in_len);
+		if (nl) {
+			size_t len = (size_t)(nl - c->in);
+
+			handle_request(c, c->in, len);
+			if (c->closed)
+				return;
+			memmove(c->in, nl + 1, c->in_len - len - 1);
+			c->in_len -= len + 1;
+			continue;
+		}
+		if (c->in_len == sizeof(c->in)) {
+			reply_error(c, "request too long");
+			client_close(c);
+			return;
+		}
+		n = recv(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_close(c);
+			return;
+		}
+		if (n < 0)
+			return;
+		c->in_len += (size_t)n;
+	}
+}
+
+static void client_io(struct loop_io *io, uint32_t events)
+{
+	struct client *c = (struct client *)((char *)io - offsetof(struct client, io));
+
+	if (events & EPOLLOUT)
+		client_flush(c);
+	if (!c->closed && c->out_len == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		client_read(c);
+}
+
+static void on_accept(struct loop_io *io, uint32_t events)
+{
+	struct control *ctl = (struct control *)((char *)io - offsetof(struct control, io));
+
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct client *c;
+
+		if (fd < 0)
+			return;
+		if (ctl->n_clients >= CONTROL_MAX_CLIENTS) {
+			log_ratelimited(&ctl_rl, loop_clock_ms(), LOG_WARNING,
+					"control: more than %d clients: connection refused",
+					CONTROL_MAX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || loop_io_add(&ctl->d->loop, &c->io, fd, EPOLLIN, client_io) < 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->ctl = ctl;
+		c->last_ms = loop_clock_ms();
+		c->next = ctl->clients;
+		if (ctl->clients)
+			ctl->clients->prev = c;
+		ctl->clients = c;
+		ctl->n_clients++;
+	}
+}
+
+void control_tick(struct invpnd *d, uint64_t now_ms)
+{
+	struct control *ctl = d->control;
+
+	if (!ctl)
+		return;
+	for (struct client *c = ctl->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->waiting)
+			continue;
+		if ((c->out_len && now_ms - c->last_ms >= CONTROL_STALL_MS) ||
+		    now_ms - c->last_ms >= CONTROL_IDLE_MS)
+			client_close(c);
+	}
+}
+
+static int make_parent_dir(const char *path)
+{
+	char *copy = strdup(path), *dir;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	free(copy);
+	return r;
+}
+
+int control_open(struct invpnd *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct control *ctl;
+	int fd = -1, r;
+
+	if (!d->cfg->control || !*d->cfg->control)
+		return 0;
+	if (strlen(d->cfg->control) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control: %s: path too long", d->cfg->control);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, d->cfg->control);
+	if ((r = make_parent_dir(d->cfg->control)) < 0) {
+		snprintf(err, errlen, "control: cannot create the directory of %s: %s",
+			 d->cfg->control, strerror(-r));
+		return r;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	/* a socket left by a dead daemon is replaced; a live daemon's is not */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "control: %s: another invpnd is running there",
+			 d->cfg->control);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	unlink(d->cfg->control);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(d->cfg->control, 0660) < 0 || listen(fd, 64) < 0)
+		goto fail;
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		goto fail;
+	ctl->d = d;
+	ctl->path = strdup(d->cfg->control);
+	if (loop_io_add(&d->loop, &ctl->io, fd, EPOLLIN, on_accept) < 0) {
+		free(ctl->path);
+		free(ctl);
+		goto fail;
+	}
+	d->control = ctl;
+	return 0;
+fail:
+	r = -errno;
+	snprintf(err, errlen, "control: %s: %s", d->cfg->control, strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(d->cfg->control);
+	}
+	return r;
+}
+
+void control_close(struct invpnd *d)
+{
+	struct control *ctl = d->control;
+
+	if (!ctl)
+		return;
+	while (ctl->clients)
+		client_close(ctl->clients);
+	control_after_round(d);
+	loop_io_del(&d->loop, &ctl->io);
+	close(ctl->io.fd);
+	unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+	d->control = NULL;
+}

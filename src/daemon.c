@@ -1,0 +1,325 @@
+#include "daemon.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "autoconnect.h"
+#include "cache.h"
+#include "control.h"
+#include "link.h"
+#include "log.h"
+#include "switch.h"
+
+#define ACCEPT_BATCH 64
+#define CACHE_SAVE_MS 60000
+#define NODES_MAX 1024
+
+int64_t daemon_next_id(struct invpnd *d)
+{
+	int64_t now = (int64_t)loop_wall_ms();
+
+	d->last_id = now > d->last_id ? now : d->last_id + 1;
+	return d->last_id;
+}
+
+void daemon_save_cache(struct invpnd *d)
+{
+	int r;
+
+	if (!d->cfg->cache || !*d->cfg->cache)
+		return;
+	r = cache_save(&d->nodes, d->cfg->cache);
+	if (r < 0)
+		log_warn("%s: cannot write the peer cache: %s", d->cfg->cache, strerror(-r));
+	else
+		d->nodes.dirty = false;
+	d->last_cache_write_ms = loop_clock_ms();
+}
+
+static void on_accept_resume(struct loop_timer *t)
+{
+	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, accept_pause));
+
+	for (size_t i = 0; i < d->n_listen; i++)
+		loop_io_mod(&d->loop, &d->listeners[i].io, EPOLLIN);
+}
+
+static void on_listen(struct loop_io *io, uint32_t events)
+{
+	struct invpnd *d = ((struct daemon_listener *)io)->d;
+	static struct ratelimit rl;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* level-triggered: stop asking for a second, or we spin */
+				log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING, "accept: %m");
+				for (size_t j = 0; j < d->n_listen; j++)
+					loop_io_mod(&d->loop, &d->listeners[j].io, 0);
+				loop_timer_arm(&d->loop, &d->accept_pause, 1000, on_accept_resume);
+			}
+			return;
+		}
+		if (d->n_pending_in >= DAEMON_MAX_PENDING) {
+			d->counters.links_refused++;
+			log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING,
+					"too many unfinished handshakes (%d): connection refused",
+					DAEMON_MAX_PENDING);
+			close(fd);
+			continue;
+		}
+		link_accept(d, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
+static int open_listener(struct invpnd *d, int family, const char *addr, char *err,
+			 size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0;
+	char shown[64];
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(d->cfg->port);
+		in6->sin6_addr = in6addr_any;
+		if (addr)
+			inet_pton(AF_INET6, addr, &in6->sin6_addr);
+		len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(d->cfg->port);
+		in->sin_addr.s_addr = htonl(INADDR_ANY);
+		if (addr)
+			inet_pton(AF_INET, addr, &in->sin_addr);
+		len = sizeof(*in);
+	}
+	link_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* one IPv6 socket takes IPv4 too (as the original, built on Qt, did) */
+	if (family == AF_INET6 && !addr)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0)
+		goto fail;
+	d->listeners[d->n_listen].d = d;
+	if (loop_io_add(&d->loop, &d->listeners[d->n_listen].io, fd, EPOLLIN, on_listen) < 0)
+		goto fail;
+	d->n_listen++;
+	return 0;
+fail:
+	snprintf(err, errlen, "listen on %s (port): %s", shown, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -errno;
+}
+
+static int open_listeners(struct invpnd *d, char *err, size_t errlen)
+{
+	const char *addr = d->cfg->listen;
+	struct in6_addr a6;
+
+	if (d->cfg->no_incoming || d->cfg->no_relay)
+		return 0;
+	if (addr)
+		return open_listener(d, inet_pton(AF_INET6, addr, &a6) == 1 ? AF_INET6 : AF_INET,
+				     addr, err, errlen);
+	/* all addresses: dual-stack IPv6, or IPv4 alone on a host without IPv6 */
+	if (open_listener(d, AF_INET6, NULL, err, errlen) == 0)
+		return 0;
+	if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
+		return -EADDRINUSE;
+	return open_listener(d, AF_INET, NULL, err, errlen);
+}
+
+static void on_signal(struct loop_io *io, uint32_t events)
+{
+	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, signal_io));
+	struct signalfd_siginfo si;
+
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("signal %d: shutting down", si.ssi_signo);
+			d->stopping = true;
+			loop_stop(&d->loop);
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP: nothing to reload in this version");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void on_announce(struct loop_timer *t)
+{
+	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, announce_timer));
+
+	switch_announce(d);
+	loop_timer_arm(&d->loop, t, (uint64_t)d->cfg->announce_interval * 1000, on_announce);
+}
+
+static void on_tick(struct loop_timer *t)
+{
+	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, tick));
+	uint64_t now = loop_clock_ms();
+	size_t expired;
+
+	link_check_timeouts(d, now);
+	expired = route_expire(&d->routes, now, (uint64_t)d->cfg->route_timeout * 1000);
+	if (expired)
+		log_debug("%zu route(s) expired", expired);
+	control_tick(d, now);
+	if (d->nodes.dirty && now - d->last_cache_write_ms >= CACHE_SAVE_MS)
+		daemon_save_cache(d);
+	loop_timer_arm(&d->loop, t, DAEMON_TICK_MS, on_tick);
+}
+
+static void after_round(void *arg)
+{
+	link_after_round(arg);
+	control_after_round(arg);
+}
+
+static void add_seeds(struct invpnd *d)
+{
+	for (size_t i = 0; i < d->cfg->n_init; i++) {
+		const struct config_peer *p = &d->cfg->init[i];
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		memset(&ss, 0, sizeof(ss));
+		if (inet_pton(AF_INET, p->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+			ss.ss_family = AF_INET;
+			((struct sockaddr_in *)&ss)->sin_port = htons(p->port);
+			len = sizeof(struct sockaddr_in);
+		} else if (inet_pton(AF_INET6, p->host, &((struct sockaddr_in6 *)&ss)->sin6_addr) ==
+			   1) {
+			ss.ss_family = AF_INET6;
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons(p->port);
+			len = sizeof(struct sockaddr_in6);
+		} else {
+			continue; /* names were refused by main */
+		}
+		nodes_add(&d->nodes, p->has_mac ? p->mac : NULL, (struct sockaddr *)&ss, len,
+			  NODE_SRC_CONFIG, loop_wall_ms());
+	}
+}
+
+int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	sigset_t mask;
+	int r;
+
+	d->cfg = cfg;
+	memcpy(d->mac, d->tls.mac, MAC_LEN);
+	d->signal_fd = -1;
+	d->tap.fd = -1;
+	route_init(&d->routes, DAEMON_MAX_ROUTES);
+	if ((r = nodes_init(&d->nodes, NODES_MAX)) < 0 || (r = loop_init(&d->loop)) < 0) {
+		snprintf(err, errlen, "start: %s", strerror(-r));
+		return r;
+	}
+	d->loop.after_round = after_round;
+	d->loop.after_round_arg = d;
+	d->started_ms = loop_clock_ms();
+	d->started_wall_ms = loop_wall_ms();
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signal_fd < 0 ||
+	    loop_io_add(&d->loop, &d->signal_io, d->signal_fd, EPOLLIN, on_signal) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	if ((r = open_listeners(d, err, errlen)) < 0)
+		goto fail;
+	if ((r = control_open(d, err, errlen)) < 0)
+		goto fail;
+	r = tap_open(&d->tap, cfg->interface, d->mac, cfg->mtu, &why);
+	if (r < 0) {
+		snprintf(err, errlen, "interface %s: %s: %s", cfg->interface, why, strerror(-r));
+		goto fail;
+	}
+	if ((r = loop_io_add(&d->loop, &d->tap_io, d->tap.fd, EPOLLIN, switch_tap_readable)) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(-r));
+		goto fail;
+	}
+
+	add_seeds(d);
+	if (cfg->cache && *cfg->cache) {
+		r = cache_load(&d->nodes, cfg->cache, loop_wall_ms());
+		if (r >= 0)
+			log_info("%s: %d cached address(es)", cfg->cache, r);
+		else if (r != -ENOENT && r != -EINVAL)
+			log_warn("%s: cannot read the peer cache: %s", cfg->cache, strerror(-r));
+	}
+	d->last_cache_write_ms = loop_clock_ms();
+	loop_timer_arm(&d->loop, &d->tick, DAEMON_TICK_MS, on_tick);
+	loop_timer_arm(&d->loop, &d->announce_timer, (uint64_t)cfg->announce_interval * 1000,
+		       on_announce);
+	autoconnect_soon(d);
+	return 0;
+fail:
+	daemon_stop(d);
+	return r < 0 ? r : -EINVAL;
+}
+
+int daemon_run(struct invpnd *d)
+{
+	char mac[MAC_STRLEN];
+
+	log_notice("invpnd %s up: node %s, interface %s, %s%u", PACKAGE_VERSION,
+		   mac_format(d->mac, mac), d->tap.name, d->n_listen ? "port " : "no incoming, port ",
+		   d->cfg->port);
+	return loop_run(&d->loop);
+}
+
+void daemon_stop(struct invpnd *d)
+{
+	d->stopping = true;
+	link_close_all(d);
+	if (d->nodes.v && d->tap.fd >= 0)
+		daemon_save_cache(d);
+	control_close(d);
+	for (size_t i = 0; i < d->n_listen; i++)
+		close(d->listeners[i].io.fd);
+	d->n_listen = 0;
+	tap_close(&d->tap);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	d->signal_fd = -1;
+	route_fini(&d->routes);
+	nodes_fini(&d->nodes);
+	loop_fini(&d->loop);
+}

@@ -1,0 +1,101 @@
+/*
+ * The one daemon object: everything invpnd owns, passed down explicitly.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loop.h"
+#include "nodes.h"
+#include "route.h"
+#include "tap.h"
+#include "tls.h"
+
+struct link;
+struct control;
+
+#define DAEMON_MAX_LISTEN 2
+/* incoming connections that have not finished TLS yet, at most */
+#define DAEMON_MAX_PENDING 256
+#define DAEMON_MAX_ROUTES 4096
+#define DAEMON_HANDSHAKE_TIMEOUT_MS 10000
+#define DAEMON_TICK_MS 1000
+/* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
+#define DAEMON_TAP_HEADROOM 16
+
+/* Node-wide counters (per-link ones live in struct link). */
+struct daemon_counters {
+	uint64_t tap_rx_frames, tap_rx_bytes;
+	uint64_t tap_tx_frames, tap_tx_bytes;
+	uint64_t drop_foreign_src;  /* TAP frames whose source is not our MAC */
+	uint64_t drop_no_route;     /* unicast with no route */
+	uint64_t drop_queue_full;   /* a link's output queue was full */
+	uint64_t drop_duplicate;    /* flooded frames seen before */
+	uint64_t drop_unknown_origin; /* flooded frames from origins without a route */
+	uint64_t drop_tap_write;    /* the TAP would not take a frame */
+	uint64_t bad_frames;        /* malformed frames (their links were closed) */
+	uint64_t links_refused;     /* handshakes that failed or were refused */
+};
+
+struct invpnd {
+	struct config *cfg;
+	struct loop loop;
+	struct tls tls;
+	uint8_t mac[MAC_LEN];
+
+	struct tap tap;
+	struct loop_io tap_io;
+	struct loop_io signal_io;
+	int signal_fd;
+
+	struct daemon_listener {
+		struct loop_io io;
+		struct invpnd *d;
+	} listeners[DAEMON_MAX_LISTEN];
+	size_t n_listen;
+	struct loop_timer accept_pause;
+
+	struct link *links;     /* all live links */
+	struct link *dead;      /* closed, freed after the round */
+	struct link *dirty;     /* links with output to flush this round */
+	size_t n_links, n_up, n_pending_in, n_dialing;
+	uint64_t next_link_id;
+
+	struct route_table routes;
+	struct nodes nodes;
+
+	struct loop_timer tick;
+	struct loop_timer announce_timer;
+	struct loop_timer autoconnect_timer;
+
+	int64_t last_id;
+	uint64_t started_ms;      /* monotonic */
+	uint64_t started_wall_ms;
+	uint64_t last_cache_write_ms;
+	struct daemon_counters counters;
+	struct control *control;
+	/* frames built for forwarding (one at a time) */
+	uint8_t scratch[PROTO_MAX_FRAME + 64];
+	/* TAP reads land here, after room for a frame header */
+	uint8_t tap_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
+	char scratch_reason[320];
+	bool stopping;
+};
+
+/** A fresh broadcast id: wall-clock ms, strictly increasing (PROTOCOL.md). */
+int64_t daemon_next_id(struct invpnd *d);
+
+/**
+ * Bring everything up: TLS must already be loaded into d->tls. Opens the
+ * listening sockets, the control socket and the TAP, loads the cache.
+ * Returns 0, or -errno with a one-line message in err (nothing left behind).
+ */
+int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen);
+/** Run the loop until SIGTERM/SIGINT. */
+int daemon_run(struct invpnd *d);
+/** Close links, save the cache, remove the TAP and the control socket, free everything. */
+void daemon_stop(struct invpnd *d);
+/** Save the peer cache now (logs failures). */
+void daemon_save_cache(struct invpnd *d);

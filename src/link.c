@@ -1,0 +1,582 @@
+#include "link.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "switch.h"
+
+static struct ratelimit refuse_rl;
+
+const char *link_state_name(enum link_state s)
+{
+	static const char *const names[] = {"connecting", "handshake", "up", "closed"};
+
+	return s <= LINK_CLOSED ? names[s] : "?";
+}
+
+void link_format_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+static void set_name(struct link *l)
+{
+	char addr[64], mac[MAC_STRLEN];
+
+	link_format_addr((const struct sockaddr *)&l->addr, addr, sizeof(addr));
+	if (l->state == LINK_UP)
+		snprintf(l->name, sizeof(l->name), "%s (%s)", mac_format(l->peer_mac, mac), addr);
+	else
+		snprintf(l->name, sizeof(l->name), "%s", addr);
+}
+
+static void link_io(struct loop_io *io, uint32_t events);
+
+static struct link *link_new(struct invpnd *d, int fd, const struct sockaddr *addr,
+			     socklen_t addrlen, bool outgoing, enum link_state state, uint32_t events)
+{
+	struct link *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->d = d;
+	l->id = ++d->next_link_id;
+	l->outgoing = outgoing;
+	l->state = state;
+	memcpy(&l->addr, addr, addrlen < sizeof(l->addr) ? addrlen : sizeof(l->addr));
+	l->addrlen = addrlen;
+	l->created_ms = l->last_rx_ms = loop_clock_ms();
+	set_name(l);
+	if (loop_io_add(&d->loop, &l->io, fd, events, link_io) < 0) {
+		free(l);
+		return NULL;
+	}
+	l->next = d->links;
+	if (d->links)
+		d->links->prev = l;
+	d->links = l;
+	d->n_links++;
+	if (outgoing)
+		d->n_dialing++;
+	else
+		d->n_pending_in++;
+	return l;
+}
+
+static void tune_socket(int fd)
+{
+	int one = 1;
+
+	/* frames are coalesced by us, not by Nagle; latency matters for pings */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+static void do_handshake(struct link *l);
+
+static void start_tls(struct link *l)
+{
+	l->ssl = SSL_new(l->d->tls.ctx);
+	if (!l->ssl || SSL_set_fd(l->ssl, l->io.fd) != 1) {
+		link_close(l, "cannot create a TLS session");
+		return;
+	}
+	if (l->outgoing)
+		SSL_set_connect_state(l->ssl);
+	else
+		SSL_set_accept_state(l->ssl);
+	l->state = LINK_HANDSHAKE;
+	do_handshake(l);
+}
+
+struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t addrlen,
+		       const uint8_t *expect_mac, uint64_t addr_id)
+{
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct link *l;
+	char name[64];
+
+	link_format_addr(addr, name, sizeof(name));
+	if (fd < 0) {
+		log_warn("dial %s: socket: %m", name);
+		goto fail;
+	}
+	tune_socket(fd);
+	if (connect(fd, addr, addrlen) < 0 && errno != EINPROGRESS) {
+		log_info("dial %s: %m", name);
+		close(fd);
+		goto fail;
+	}
+	l = link_new(d, fd, addr, addrlen, true, LINK_CONNECTING, EPOLLOUT);
+	if (!l) {
+		close(fd);
+		goto fail;
+	}
+	l->addr_id = addr_id;
+	if (expect_mac) {
+		l->expect_mac = true;
+		memcpy(l->expected_mac, expect_mac, MAC_LEN);
+	}
+	log_debug("dialling %s", l->name);
+	return l;
+fail:
+	nodes_dial_done(&d->nodes, addr_id, false, NULL, loop_clock_ms(), loop_wall_ms());
+	return NULL;
+}
+
+struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
+			 socklen_t addrlen)
+{
+	struct link *l;
+
+	tune_socket(fd);
+	l = link_new(d, fd, addr, addrlen, false, LINK_HANDSHAKE, EPOLLIN);
+	if (!l) {
+		close(fd);
+		return NULL;
+	}
+	log_debug("incoming connection from %s", l->name);
+	start_tls(l);
+	return l;
+}
+
+static struct link *find_up(struct invpnd *d, const uint8_t mac[MAC_LEN], const struct link *except)
+{
+	for (struct link *o = d->links; o; o = o->next) {
+		if (o != except && o->state == LINK_UP && mac_eq(o->peer_mac, mac))
+			return o;
+	}
+	return NULL;
+}
+
+/* Both ends keep the link dialled by the node with the lower MAC (PROTOCOL.md). */
+static bool resolve_duplicate(struct link *l)
+{
+	struct invpnd *d = l->d;
+	struct link *other = find_up(d, l->peer_mac, l);
+	const uint8_t *lower;
+	bool l_ok, other_ok;
+
+	if (!other)
+		return true;
+	lower = memcmp(d->mac, l->peer_mac, MAC_LEN) < 0 ? d->mac : l->peer_mac;
+	l_ok = mac_eq(l->outgoing ? d->mac : l->peer_mac, lower);
+	other_ok = mac_eq(other->outgoing ? d->mac : other->peer_mac, lower);
+	if (l_ok && !other_ok) {
+		link_close(other, "duplicate link (keeping the one dialled by the lower MAC)");
+		return true;
+	}
+	link_close(l, "duplicate link (keeping the one dialled by the lower MAC)");
+	return false;
+}
+
+static void link_read(struct link *l);
+
+static void refuse(struct link *l, const char *prefix, const char *detail)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s%s", prefix, detail);
+	l->d->counters.links_refused++;
+	if (ratelimit_ok(&refuse_rl, loop_clock_ms()))
+		log_notice("link %s refused: %s", l->name, why);
+	link_close(l, NULL);
+}
+
+static void handshake_done(struct link *l)
+{
+	struct invpnd *d = l->d;
+	const char *why;
+	char want[MAC_STRLEN], got[MAC_STRLEN], msg[64];
+
+	if (tls_peer_mac(l->ssl, l->peer_mac, &why) < 0) {
+		refuse(l, "", why);
+		return;
+	}
+	if (mac_eq(l->peer_mac, d->mac)) {
+		struct node_addr *a = nodes_get(&d->nodes, l->addr_id);
+
+		/* an address of our own: never dial it again */
+		if (a && !a->has_mac) {
+			memcpy(a->mac, d->mac, MAC_LEN);
+			a->has_mac = true;
+		}
+		link_close(l, "link to self");
+		return;
+	}
+	if (l->expect_mac && !mac_eq(l->peer_mac, l->expected_mac)) {
+		snprintf(msg, sizeof(msg), "expected %s, certificate says %s",
+			 mac_format(l->expected_mac, want), mac_format(l->peer_mac, got));
+		refuse(l, "", msg);
+		return;
+	}
+	if (d->n_up >= d->cfg->max_links) {
+		link_close(l, "max_links reached");
+		return;
+	}
+	if (!resolve_duplicate(l))
+		return;
+
+	l->in = malloc(LINK_IN_CAP);
+	l->out = malloc(LINK_OUT_CAP);
+	if (!l->in || !l->out) {
+		link_close(l, "out of memory");
+		return;
+	}
+	if (l->outgoing)
+		d->n_dialing--;
+	else
+		d->n_pending_in--;
+	l->state = LINK_UP;
+	d->n_up++;
+	l->up_ms = l->last_rx_ms = loop_clock_ms();
+	set_name(l);
+	nodes_dial_done(&d->nodes, l->addr_id, true, l->peer_mac, l->up_ms, loop_wall_ms());
+	log_info("link up: %s, %s, %s %s", l->name, l->outgoing ? "outgoing" : "incoming",
+		 SSL_get_version(l->ssl), SSL_get_cipher_name(l->ssl));
+	loop_io_mod(&d->loop, &l->io, EPOLLIN);
+	switch_link_up(d, l);
+	/* the peer's first frames may have come with the last handshake record */
+	if (l->state == LINK_UP)
+		link_read(l);
+}
+
+static const char *ssl_failure(struct link *l, int ret, char *buf, size_t len)
+{
+	int err = SSL_get_error(l->ssl, ret);
+
+	if (err == SSL_ERROR_ZERO_RETURN)
+		return "closed by peer";
+	if (err == SSL_ERROR_SYSCALL) {
+		if (ERR_peek_error())
+			return tls_errors(buf, len);
+		if (ret == 0 || errno == 0)
+			return "connection closed";
+		snprintf(buf, len, "%s", strerror(errno));
+		return buf;
+	}
+	return tls_errors(buf, len);
+}
+
+static void do_handshake(struct link *l)
+{
+	int r = SSL_do_handshake(l->ssl);
+	char buf[256];
+
+	if (r == 1) {
+		handshake_done(l);
+		return;
+	}
+	switch (SSL_get_error(l->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		loop_io_mod(&l->d->loop, &l->io, EPOLLIN);
+		return;
+	case SSL_ERROR_WANT_WRITE:
+		loop_io_mod(&l->d->loop, &l->io, EPOLLIN | EPOLLOUT);
+		return;
+	default:
+		refuse(l, "TLS handshake failed: ", ssl_failure(l, r, buf, sizeof(buf)));
+	}
+}
+
+static void update_events(struct link *l)
+{
+	loop_io_mod(&l->d->loop, &l->io, l->want_write ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* Parse every complete frame in the input buffer. */
+static void parse_frames(struct link *l)
+{
+	size_t pos = 0;
+
+	while (l->in_len - pos >= PROTO_LEN_SIZE) {
+		size_t len = proto_get16(l->in + pos);
+
+		if (len == 0) {
+			l->d->counters.bad_frames++;
+			link_close(l, "protocol error: frame of length 0");
+			return;
+		}
+		if (l->in_len - pos - PROTO_LEN_SIZE < len)
+			break;
+		l->c.rx_frames++;
+		switch_frame(l->d, l, l->in + pos + PROTO_LEN_SIZE, len);
+		if (l->state != LINK_UP)
+			return;
+		pos += PROTO_LEN_SIZE + len;
+	}
+	if (pos) {
+		memmove(l->in, l->in + pos, l->in_len - pos);
+		l->in_len -= pos;
+	}
+}
+
+static void link_read(struct link *l)
+{
+	char buf[256];
+
+	while (l->state == LINK_UP) {
+		int n = SSL_read(l->ssl, l->in + l->in_len, (int)(LINK_IN_CAP - l->in_len));
+
+		if (n > 0) {
+			l->in_len += (size_t)n;
+			l->c.rx_bytes += (size_t)n;
+			l->last_rx_ms = l->d->loop.now_ms;
+			parse_frames(l);
+			continue;
+		}
+		switch (SSL_get_error(l->ssl, n)) {
+		case SSL_ERROR_WANT_READ:
+			return;
+		case SSL_ERROR_WANT_WRITE:
+			l->want_write = true;
+			update_events(l);
+			return;
+		default:
+			snprintf(l->d->scratch_reason, sizeof(l->d->scratch_reason), "read: %s",
+				 ssl_failure(l, n, buf, sizeof(buf)));
+			link_close(l, l->d->scratch_reason);
+			return;
+		}
+	}
+}
+
+static void mark_dirty(struct link *l)
+{
+	if (l->on_dirty_list)
+		return;
+	l->on_dirty_list = true;
+	l->next_dirty = l->d->dirty;
+	l->d->dirty = l;
+}
+
+static void link_flush(struct link *l)
+{
+	char buf[256];
+
+	while (l->state == LINK_UP && l->out_end > l->out_start) {
+		size_t chunk = l->out_end - l->out_start;
+		int n;
+
+		if (chunk > LINK_WRITE_CHUNK)
+			chunk = LINK_WRITE_CHUNK;
+		if (chunk < l->pending_write)
+			chunk = l->pending_write;
+		n = SSL_write(l->ssl, l->out + l->out_start, (int)chunk);
+		if (n > 0) {
+			l->out_start += (size_t)n;
+			l->pending_write = 0;
+			continue;
+		}
+		switch (SSL_get_error(l->ssl, n)) {
+		case SSL_ERROR_WANT_WRITE:
+		case SSL_ERROR_WANT_READ:
+			/* OpenSSL must be called again with at least these bytes */
+			l->pending_write = chunk;
+			l->want_write = true;
+			update_events(l);
+			return;
+		default:
+			snprintf(l->d->scratch_reason, sizeof(l->d->scratch_reason), "write: %s",
+				 ssl_failure(l, n, buf, sizeof(buf)));
+			link_close(l, l->d->scratch_reason);
+			return;
+		}
+	}
+	if (l->state != LINK_UP)
+		return;
+	l->out_start = l->out_end = 0;
+	if (l->want_write) {
+		l->want_write = false;
+		update_events(l);
+	}
+}
+
+static void link_io(struct loop_io *io, uint32_t events)
+{
+	struct link *l = (struct link *)((char *)io - offsetof(struct link, io));
+
+	switch (l->state) {
+	case LINK_CONNECTING: {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			log_info("dial %s: %s", l->name, strerror(err));
+			link_close(l, NULL);
+			return;
+		}
+		start_tls(l);
+		return;
+	}
+	case LINK_HANDSHAKE:
+		do_handshake(l);
+		return;
+	case LINK_UP:
+		if (events & EPOLLOUT) {
+			/* a blocked write, or a read that needed to write */
+			l->want_write = false;
+			update_events(l);
+			link_flush(l);
+		}
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			link_read(l);
+		return;
+	case LINK_CLOSED:
+		return;
+	}
+}
+
+uint8_t *link_reserve(struct link *l, size_t n, bool control)
+{
+	size_t cap = control ? LINK_OUT_CAP : LINK_OUT_DATA_CAP;
+
+	if (l->state != LINK_UP)
+		return NULL;
+	if (link_queued(l) + n > cap) {
+		l->c.drops++;
+		l->d->counters.drop_queue_full++;
+		return NULL;
+	}
+	if (l->out_end + n > LINK_OUT_CAP) {
+		/* allowed by SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: the bytes stay the same */
+		memmove(l->out, l->out + l->out_start, link_queued(l));
+		l->out_end -= l->out_start;
+		l->out_start = 0;
+	}
+	return l->out + l->out_end;
+}
+
+void link_commit(struct link *l, size_t n)
+{
+	l->out_end += n;
+	l->c.tx_frames++;
+	l->c.tx_bytes += n;
+	mark_dirty(l);
+}
+
+bool link_send(struct link *l, const void *frame, size_t n, bool control)
+{
+	uint8_t *p = link_reserve(l, n, control);
+
+	if (!p)
+		return false;
+	memcpy(p, frame, n);
+	link_commit(l, n);
+	return true;
+}
+
+void link_close(struct link *l, const char *reason)
+{
+	struct invpnd *d = l->d;
+	enum link_state was = l->state;
+
+	if (was == LINK_CLOSED)
+		return;
+	l->state = LINK_CLOSED;
+	loop_io_del(&d->loop, &l->io);
+	close(l->io.fd);
+	l->io.fd = -1;
+	if (was == LINK_UP) {
+		d->n_up--;
+		log_info("link down: %s: %s", l->name, reason ? reason : "closed");
+		switch_link_down(d, l);
+	} else {
+		if (reason)
+			log_debug("connection %s closed: %s", l->name, reason);
+		if (l->outgoing) {
+			d->n_dialing--;
+			nodes_dial_done(&d->nodes, l->addr_id, false, NULL, loop_clock_ms(),
+					loop_wall_ms());
+		} else {
+			d->n_pending_in--;
+		}
+	}
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		d->links = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	d->n_links--;
+	l->next_dead = d->dead;
+	d->dead = l;
+	/* a closed link may leave room under min_links */
+	switch_links_changed(d);
+}
+
+static void link_free(struct link *l)
+{
+	SSL_free(l->ssl);
+	free(l->in);
+	free(l->out);
+	free(l);
+}
+
+void link_after_round(struct invpnd *d)
+{
+	/* flushing can close links, which can queue announcements on others */
+	while (d->dirty) {
+		struct link *l = d->dirty;
+
+		d->dirty = l->next_dirty;
+		l->on_dirty_list = false;
+		link_flush(l);
+	}
+	while (d->dead) {
+		struct link *l = d->dead;
+
+		d->dead = l->next_dead;
+		link_free(l);
+	}
+}
+
+void link_check_timeouts(struct invpnd *d, uint64_t now_ms)
+{
+	uint64_t idle_ms = (uint64_t)d->cfg->link_timeout * 1000;
+
+	for (struct link *l = d->links, *next; l; l = next) {
+		next = l->next;
+		if (l->state != LINK_UP && now_ms - l->created_ms >= DAEMON_HANDSHAKE_TIMEOUT_MS) {
+			d->counters.links_refused++;
+			log_debug("connection %s: no TLS handshake within %d s", l->name,
+				  DAEMON_HANDSHAKE_TIMEOUT_MS / 1000);
+			link_close(l, "handshake timeout");
+		} else if (l->state == LINK_UP && now_ms - l->last_rx_ms >= idle_ms) {
+			link_close(l, "peer silent for link_timeout");
+		}
+	}
+}
+
+void link_close_all(struct invpnd *d)
+{
+	while (d->links)
+		link_close(d->links, "shutting down");
+	d->dirty = NULL;
+	link_after_round(d);
+}

@@ -1,0 +1,203 @@
+/* invpnd: argv, configuration, start-up order, exit codes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define EXIT_CONFIG 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: invpnd [-c FILE] [-f] [-n] [-v] [--KEY VALUE | --KEY=VALUE | --FLAG]...\n"
+		"\n"
+		"A zero-config layer-2 mesh VPN node. Every configuration key can be given\n"
+		"on the command line and wins over the file; a flag with no value means yes.\n"
+		"\n"
+		"  -c, --config FILE  configuration file (default %s, if present)\n"
+		"  -f, --foreground   stay in the foreground, log to stderr\n"
+		"  -n, --check        check the configuration and files, then exit\n"
+		"  -v, --verbose      log debug messages\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version\n"
+		"\nKeys:\n",
+		CONFIG_DEFAULT_FILE);
+	config_print_keys(f);
+}
+
+/* Read a whole (small) config file. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	buf = malloc(1024 * 1024 + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, 1024 * 1024 + 1, f);
+	if (ferror(f) || n > 1024 * 1024) {
+		int r = ferror(f) ? -EIO : -EFBIG;
+
+		fclose(f);
+		free(buf);
+		return r;
+	}
+	fclose(f);
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int load_config(struct config *c, const struct cmdline *cl, char *err, size_t errlen)
+{
+	const char *path = cl->config_file ? cl->config_file : CONFIG_DEFAULT_FILE;
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
+
+	if (r < 0) {
+		if (!cl->config_file && r == -ENOENT) {
+			path = NULL; /* no file at all: defaults */
+		} else {
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	if (path) {
+		r = config_parse_text(c, text, len, path, err, errlen);
+		free(text);
+		if (r < 0)
+			return r;
+	}
+	if ((r = config_apply_cmdline(c, cl, err, errlen)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_init; i++) {
+		struct in6_addr a;
+
+		if (c->init[i].port == 0)
+			c->init[i].port = c->port;
+		if (inet_pton(AF_INET, c->init[i].host, &a) != 1 &&
+		    inet_pton(AF_INET6, c->init[i].host, &a) != 1) {
+			snprintf(err, errlen,
+				 "init: '%s': host names are not supported yet; give an IP address",
+				 c->init[i].host);
+			return -EINVAL;
+		}
+	}
+	if (c->n_srv)
+		fprintf(stderr, "invpnd: warning: srv: DNS SRV discovery is not supported yet; "
+				"ignored\n");
+	return config_validate(c, err, errlen);
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	/* one fd per link and handshake: take what we are allowed */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Detach; the parent exits once the child runs. Logging goes to syslog. */
+static int detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_init("invpnd", LOG_TARGET_SYSLOG, LOG_INFO);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct invpnd d;
+	struct config cfg;
+	struct cmdline cl;
+	char err[CONFIG_ERR_SIZE + 512];
+	int r;
+
+	if (config_parse_args(argc, argv, &cl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n(see invpnd --help)\n", err);
+		return EXIT_USAGE;
+	}
+	if (cl.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (cl.version) {
+		printf("invpnd %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	config_init(&cfg);
+	if (load_config(&cfg, &cl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (cl.verbose)
+		cfg.log_level = LOG_DEBUG;
+	log_init("invpnd", LOG_TARGET_STDERR, cfg.log_level);
+
+	if (tls_init(&d.tls, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (cl.check_only) {
+		char mac[MAC_STRLEN];
+
+		printf("configuration OK: node %s\n", mac_format(d.tls.mac, mac));
+		tls_fini(&d.tls);
+		config_fini(&cfg);
+		return 0;
+	}
+	raise_fd_limit();
+	if (daemon_start(&d, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		tls_fini(&d.tls);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (!cl.foreground && detach() < 0)
+		log_warn("cannot detach: %m; staying in the foreground");
+	r = daemon_run(&d);
+	if (r < 0)
+		log_err("event loop: %s", strerror(-r));
+	daemon_stop(&d);
+	tls_fini(&d.tls);
+	config_fini(&cfg);
+	log_notice("stopped");
+	return r < 0 ? 1 : 0;
+}

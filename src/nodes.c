@@ -1,0 +1,160 @@
+#include "nodes.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const source_names[NODE_SRC_COUNT] = {"config", "mesh", "cache", "mdns",
+							 "dns"};
+
+const char *nodes_source_name(enum node_source s)
+{
+	return s < NODE_SRC_COUNT ? source_names[s] : "?";
+}
+
+int nodes_source_parse(const char *name)
+{
+	for (int i = 0; i < NODE_SRC_COUNT; i++) {
+		if (!strcmp(name, source_names[i]))
+			return i;
+	}
+	return -1;
+}
+
+int nodes_init(struct nodes *n, size_t cap)
+{
+	n->v = calloc(cap, sizeof(*n->v));
+	if (!n->v)
+		return -ENOMEM;
+	n->cap = cap;
+	n->next_id = 1;
+	n->dirty = false;
+	return 0;
+}
+
+void nodes_fini(struct nodes *n)
+{
+	free(n->v);
+	n->v = NULL;
+	n->cap = 0;
+}
+
+static bool same_sockaddr(const struct sockaddr *a, socklen_t alen, const struct sockaddr_storage *b,
+			  socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Lower is more worth keeping. Config entries are never replaced. */
+static uint64_t eviction_score(const struct node_addr *a)
+{
+	if (a->source == NODE_SRC_CONFIG || a->dialing)
+		return 0;
+	/* many failures first, then the longest since it was last seen working or learned */
+	return (uint64_t)a->fails << 48 |
+	       (UINT64_MAX - (a->last_success_wall_ms > a->learned_wall_ms
+				      ? a->last_success_wall_ms
+				      : a->learned_wall_ms)) >> 16;
+}
+
+struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct sockaddr *sa,
+			    socklen_t salen, enum node_source src, uint64_t now_wall_ms)
+{
+	struct node_addr *slot = NULL, *victim = NULL;
+
+	if (salen > sizeof(slot->sa))
+		return NULL;
+	nodes_foreach(n, a) {
+		if (!same_sockaddr(sa, salen, &a->sa, a->salen))
+			continue;
+		if (mac && (!a->has_mac || !mac_eq(a->mac, mac))) {
+			/* the address now belongs to this MAC */
+			memcpy(a->mac, mac, MAC_LEN);
+			a->has_mac = true;
+			a->fails = 0;
+			a->next_try_ms = 0;
+			n->dirty = true;
+		}
+		if (mac)
+			a->verify_mac = true;
+		a->learned_wall_ms = now_wall_ms;
+		/* a better source wins: config beats everything, then what the mesh says */
+		if (src < a->source)
+			a->source = src;
+		return a;
+	}
+	for (size_t i = 0; i < n->cap; i++) {
+		struct node_addr *a = &n->v[i];
+
+		if (!a->id) {
+			slot = a;
+			break;
+		}
+		if (eviction_score(a) && (!victim || eviction_score(a) > eviction_score(victim)))
+			victim = a;
+	}
+	if (!slot)
+		slot = victim;
+	if (!slot)
+		return NULL;
+	memset(slot, 0, sizeof(*slot));
+	slot->id = n->next_id++;
+	if (mac) {
+		memcpy(slot->mac, mac, MAC_LEN);
+		slot->has_mac = slot->verify_mac = true;
+	}
+	memcpy(&slot->sa, sa, salen);
+	slot->salen = salen;
+	slot->source = src;
+	slot->learned_wall_ms = now_wall_ms;
+	n->dirty = true;
+	return slot;
+}
+
+struct node_addr *nodes_get(struct nodes *n, uint64_t id)
+{
+	if (!id)
+		return NULL;
+	nodes_foreach(n, a) {
+		if (a->id == id)
+			return a;
+	}
+	return NULL;
+}
+
+uint64_t nodes_backoff_ms(unsigned fails, unsigned jitter_seed)
+{
+	uint64_t ms = NODES_BACKOFF_MIN_MS;
+
+	for (unsigned i = 1; i < fails && ms < NODES_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > NODES_BACKOFF_MAX_MS)
+		ms = NODES_BACKOFF_MAX_MS;
+	/* +-25% so that nodes that failed together do not retry together */
+	return ms * 3 / 4 + (jitter_seed % (ms / 2 + 1));
+}
+
+void nodes_dial_done(struct nodes *n, uint64_t id, bool ok, const uint8_t *peer_mac,
+		     uint64_t now_ms, uint64_t now_wall_ms)
+{
+	struct node_addr *a = nodes_get(n, id);
+
+	if (!a)
+		return;
+	a->dialing = false;
+	if (ok) {
+		a->fails = 0;
+		a->next_try_ms = 0;
+		a->last_success_wall_ms = now_wall_ms;
+		if (peer_mac && !a->has_mac) {
+			/* learned by dialling: remember it, but do not insist on it */
+			memcpy(a->mac, peer_mac, MAC_LEN);
+			a->has_mac = true;
+		}
+		n->dirty = true;
+		return;
+	}
+	if (a->fails < 64)
+		a->fails++;
+	a->next_try_ms = now_ms + nodes_backoff_ms(a->fails, (unsigned)random());
+}

@@ -1,0 +1,73 @@
+/*
+ * The node directory: addresses we could dial, which MAC each belongs to (if
+ * known), where each was learned, and per-address dial backoff. Bounded.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "mac.h"
+
+enum node_source {
+	NODE_SRC_CONFIG,
+	NODE_SRC_MESH,
+	NODE_SRC_CACHE,
+	NODE_SRC_MDNS,
+	NODE_SRC_DNS,
+	NODE_SRC_COUNT,
+};
+
+struct node_addr {
+	uint64_t id; /* 0 = free slot */
+	bool has_mac;
+	bool verify_mac; /* the MAC came from config or the mesh: check the server's CN */
+	uint8_t mac[MAC_LEN];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	enum node_source source;
+	uint64_t learned_wall_ms;      /* learned or refreshed */
+	uint64_t last_success_wall_ms; /* last link up through this address; 0: never */
+	unsigned fails;                /* failed dials since the last success */
+	uint64_t next_try_ms;          /* monotonic; backoff */
+	bool dialing;
+};
+
+#define NODES_BACKOFF_MIN_MS 1000
+#define NODES_BACKOFF_MAX_MS 60000
+
+struct nodes {
+	struct node_addr *v;
+	size_t cap;
+	uint64_t next_id;
+	bool dirty; /* something worth saving in the cache changed */
+};
+
+int nodes_init(struct nodes *n, size_t cap);
+void nodes_fini(struct nodes *n);
+
+/**
+ * Add or refresh an address. mac may be NULL (unknown). When the table is
+ * full, the least useful entry that is not from the config is replaced.
+ * Returns the entry or NULL.
+ */
+struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct sockaddr *sa,
+			    socklen_t salen, enum node_source src, uint64_t now_wall_ms);
+struct node_addr *nodes_get(struct nodes *n, uint64_t id);
+
+/** A dial through entry id finished: link up with peer_mac, or failed. Sets backoff. */
+void nodes_dial_done(struct nodes *n, uint64_t id, bool ok, const uint8_t *peer_mac,
+		     uint64_t now_ms, uint64_t now_wall_ms);
+
+/** Backoff after fails failures: exponential, capped, with +-25% jitter. */
+uint64_t nodes_backoff_ms(unsigned fails, unsigned jitter_seed);
+
+const char *nodes_source_name(enum node_source s);
+/** -1 if unknown. */
+int nodes_source_parse(const char *name);
+
+#define nodes_foreach(n, a) \
+	for (struct node_addr *a = (n)->v; a < (n)->v + (n)->cap; a++) \
+		if (a->id)

@@ -1,0 +1,131 @@
+#include "route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void route_init(struct route_table *rt, size_t max)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->max = max;
+}
+
+static unsigned bucket_of(const uint8_t mac[MAC_LEN])
+{
+	/* the low bytes of a MAC are the ones that vary */
+	return (unsigned)(mac[3] * 31u + mac[4] * 7u + mac[5]) % ROUTE_BUCKETS;
+}
+
+struct route *route_find(const struct route_table *rt, const uint8_t mac[MAC_LEN])
+{
+	for (struct route *r = rt->buckets[bucket_of(mac)]; r; r = r->next) {
+		if (mac_eq(r->mac, mac))
+			return r;
+	}
+	return NULL;
+}
+
+struct link *route_lookup(const struct route_table *rt, const uint8_t mac[MAC_LEN])
+{
+	struct route *r = route_find(rt, mac);
+
+	return r ? r->via : NULL;
+}
+
+struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], int64_t id,
+			  struct link *link, uint64_t now_ms)
+{
+	struct route *r = route_find(rt, mac);
+
+	if (!r) {
+		unsigned b = bucket_of(mac);
+
+		if (rt->count >= rt->max)
+			return NULL;
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		memcpy(r->mac, mac, MAC_LEN);
+		r->next = rt->buckets[b];
+		rt->buckets[b] = r;
+		rt->count++;
+	}
+	/* only the first copy of a newer announcement moves the route */
+	if (dupwin_check(&r->info, id) != DUPWIN_NEWEST)
+		return NULL;
+	if (r->via != link)
+		r->learned_ms = now_ms;
+	r->via = link;
+	r->updated_ms = now_ms;
+	return r;
+}
+
+static size_t remove_if(struct route_table *rt, bool (*pred)(const struct route *, const void *),
+			const void *arg)
+{
+	size_t n = 0;
+
+	for (unsigned b = 0; b < ROUTE_BUCKETS; b++) {
+		struct route **pp = &rt->buckets[b];
+
+		while (*pp) {
+			struct route *r = *pp;
+
+			if (pred(r, arg)) {
+				*pp = r->next;
+				free(r);
+				rt->count--;
+				n++;
+			} else {
+				pp = &r->next;
+			}
+		}
+	}
+	return n;
+}
+
+static bool via_link(const struct route *r, const void *link)
+{
+	return r->via == link;
+}
+
+size_t route_drop_link(struct route_table *rt, const struct link *link)
+{
+	return remove_if(rt, via_link, link);
+}
+
+struct expiry {
+	uint64_t now_ms, timeout_ms;
+};
+
+static bool is_stale(const struct route *r, const void *arg)
+{
+	const struct expiry *e = arg;
+
+	return e->now_ms - r->updated_ms >= e->timeout_ms;
+}
+
+size_t route_expire(struct route_table *rt, uint64_t now_ms, uint64_t timeout_ms)
+{
+	struct expiry e = {now_ms, timeout_ms};
+
+	return remove_if(rt, is_stale, &e);
+}
+
+static bool always(const struct route *r, const void *arg)
+{
+	return true;
+}
+
+void route_fini(struct route_table *rt)
+{
+	remove_if(rt, always, NULL);
+}
+
+void route_foreach(const struct route_table *rt, void (*fn)(const struct route *r, void *arg),
+		   void *arg)
+{
+	for (unsigned b = 0; b < ROUTE_BUCKETS; b++) {
+		for (const struct route *r = rt->buckets[b]; r; r = r->next)
+			fn(r, arg);
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * The route table: for every node we have heard an INFO from, the link its
+ * newest announcement arrived on first (the first-seen broadcast path), and
+ * that origin's duplicate windows. Pure: time is passed in.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dupwin.h"
+#include "mac.h"
+#include "proto.h"
+
+struct link;
+
+struct route {
+	uint8_t mac[MAC_LEN];
+	struct link *via;     /* next hop; never NULL while the entry exists */
+	uint64_t learned_ms;  /* when the route last moved */
+	uint64_t updated_ms;  /* when the last new INFO was accepted */
+	struct dupwin info;   /* INFO ids */
+	struct dupwin flood;  /* HEALTH REQUEST and BROADCAST ids */
+	/* the last INFO accepted, as on the wire: replayed to new neighbours */
+	uint8_t info_frame[PROTO_INFO_MAX];
+	uint8_t info_len;
+	struct route *next;   /* hash chain */
+};
+
+#define ROUTE_BUCKETS 256
+
+struct route_table {
+	struct route *buckets[ROUTE_BUCKETS];
+	size_t count;
+	size_t max; /* entries at most; INFO about further nodes is dropped */
+};
+
+void route_init(struct route_table *rt, size_t max);
+/** Free every entry. */
+void route_fini(struct route_table *rt);
+
+struct route *route_find(const struct route_table *rt, const uint8_t mac[MAC_LEN]);
+/** The next hop for mac, or NULL. */
+struct link *route_lookup(const struct route_table *rt, const uint8_t mac[MAC_LEN]);
+
+/**
+ * Offer an INFO (id from mac) that arrived on link at now_ms. If it is newer
+ * than anything seen from mac, the route is set to link and the entry is
+ * returned; otherwise (duplicate, older, table full) NULL.
+ */
+struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], int64_t id,
+			  struct link *link, uint64_t now_ms);
+
+/** Remove every route through link; returns how many. */
+size_t route_drop_link(struct route_table *rt, const struct link *link);
+/** Remove routes not refreshed within timeout_ms; returns how many. */
+size_t route_expire(struct route_table *rt, uint64_t now_ms, uint64_t timeout_ms);
+
+/** Call fn for every route. fn must not change the table. */
+void route_foreach(const struct route_table *rt, void (*fn)(const struct route *r, void *arg),
+		   void *arg);

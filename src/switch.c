@@ -1,0 +1,420 @@
+#include "switch.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoconnect.h"
+#include "daemon.h"
+#include "health.h"
+#include "link.h"
+#include "log.h"
+#include "proto.h"
+#include "tap.h"
+
+#define TAP_BATCH 64
+
+static struct ratelimit frame_rl;
+
+/* Send a wire frame on every link that is up, except one. */
+static void flood(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n,
+		  bool control)
+{
+	for (struct link *l = d->links; l; l = l->next) {
+		if (l != except && l->state == LINK_UP)
+			link_send(l, wire, n, control);
+	}
+}
+
+static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n)
+{
+	struct link *via;
+
+	d->counters.tap_rx_frames++;
+	d->counters.tap_rx_bytes += n;
+	if (n < 2 * MAC_LEN + 2)
+		return;
+	/* the host behind this TAP is the only one we speak for (as the original) */
+	if (!mac_eq(eth + MAC_LEN, d->mac)) {
+		d->counters.drop_foreign_src++;
+		return;
+	}
+	if (mac_is_group(eth)) {
+		/* broadcast and multicast alike (PROTOCOL.md fix): built in place */
+		uint8_t *wire = eth - (PROTO_HDR_SIZE + PROTO_BCAST_FIXED - 2 * MAC_LEN);
+		int size = proto_encode_broadcast(wire, n + 5, daemon_next_id(d), eth, n);
+
+		if (size > 0)
+			flood(d, NULL, wire, (size_t)size, false);
+		return;
+	}
+	via = route_lookup(&d->routes, eth);
+	if (!via) {
+		d->counters.drop_no_route++;
+		return;
+	}
+	proto_put_header(eth - PROTO_HDR_SIZE, PROTO_UNICAST, n);
+	link_send(via, eth - PROTO_HDR_SIZE, n + PROTO_HDR_SIZE, false);
+}
+
+void switch_tap_readable(struct loop_io *io, uint32_t events)
+{
+	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, tap_io));
+	uint8_t *eth = d->tap_buf + DAEMON_TAP_HEADROOM;
+	/* the largest frame whose BROADCAST form still fits the len field */
+	size_t cap = PROTO_MAX_LEN - PROTO_BCAST_FIXED;
+
+	for (int i = 0; i < TAP_BATCH; i++) {
+		ssize_t n = tap_read(&d->tap, eth, cap);
+
+		if (n <= 0) {
+			if (n < 0)
+				log_ratelimited(&frame_rl, d->loop.now_ms, LOG_WARNING,
+						"%s: read: %s", d->tap.name, strerror((int)-n));
+			return;
+		}
+		tap_frame(d, eth, (size_t)n);
+	}
+}
+
+static void tap_deliver(struct invpnd *d, const uint8_t *eth, size_t n)
+{
+	if (tap_write(&d->tap, eth, n) < 0) {
+		d->counters.drop_tap_write++;
+		return;
+	}
+	d->counters.tap_tx_frames++;
+	d->counters.tap_tx_bytes += n;
+}
+
+static void bad_frame(struct invpnd *d, struct link *from, uint8_t type, const char *why)
+{
+	char reason[128];
+
+	d->counters.bad_frames++;
+	snprintf(reason, sizeof(reason), "malformed %s frame (type 0x%02x): %s",
+		 proto_type_name(type), type, why);
+	link_close(from, reason);
+}
+
+/* A decoder's verdict: true to go on; false if the frame was dropped or the link closed. */
+static bool decoded(struct invpnd *d, struct link *from, uint8_t type, int r)
+{
+	if (r == 0)
+		return true;
+	if (r == -EPROTONOSUPPORT) {
+		log_ratelimited(&frame_rl, d->loop.now_ms, LOG_NOTICE,
+				"link %s: %s frame of an unknown version dropped", from->name,
+				proto_type_name(type));
+		return false;
+	}
+	bad_frame(d, from, type, "bad length or counts");
+	return false;
+}
+
+/* The address an INFO should carry for the far end of a link. */
+static void observed_address(const struct link *l, struct proto_info *info)
+{
+	const struct sockaddr_storage *ss = &l->addr;
+
+	info->iptype = PROTO_IP_NONE;
+	memset(info->ip, 0, sizeof(info->ip));
+	if (ss->ss_family == AF_INET) {
+		memcpy(info->ip, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		info->iptype = PROTO_IP_V4;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(info->ip, a->s6_addr + 12, 4);
+			info->iptype = PROTO_IP_V4;
+		} else if (IN6_IS_ADDR_LINKLOCAL(a)) {
+			/* a link-local address names no interface for anyone else */
+			info->iptype = PROTO_IP_NONE;
+		} else {
+			memcpy(info->ip, a->s6_addr, 16);
+			info->iptype = PROTO_IP_V6;
+		}
+	}
+}
+
+/* Record ip:port from an INFO as a dialable address of its node. */
+static void learn_address(struct invpnd *d, const struct proto_info *info)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool v4 = info->iptype == PROTO_IP_V4;
+
+	if (info->iptype == PROTO_IP_NONE || info->port == 0)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (info->iptype == PROTO_IP_V6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)info->ip))
+		v4 = true;
+	if (v4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(info->port);
+		memcpy(&in->sin_addr, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12, 4);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(info->port);
+		memcpy(&in6->sin6_addr, info->ip, 16);
+		len = sizeof(*in6);
+	}
+	if (nodes_add(&d->nodes, info->mac, (struct sockaddr *)&ss, len, NODE_SRC_MESH,
+		      loop_wall_ms()) &&
+	    d->n_up < d->cfg->min_links)
+		switch_links_changed(d);
+}
+
+static void handle_info(struct invpnd *d, struct link *from, const struct proto_info *info,
+			const uint8_t *wire, size_t n)
+{
+	struct route *r;
+
+	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
+		return;
+	r = route_learn(&d->routes, info->mac, info->id, from, d->loop.now_ms);
+	if (!r) {
+		d->counters.drop_duplicate++;
+		return;
+	}
+	if (n <= sizeof(r->info_frame)) {
+		memcpy(r->info_frame, wire, n);
+		r->info_len = (uint8_t)n;
+	}
+	learn_address(d, info);
+	if (!d->cfg->no_relay)
+		flood(d, from, wire, n, true);
+}
+
+static void on_announce(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_announce a;
+	struct proto_info info;
+	uint8_t wire[PROTO_INFO_MAX];
+	char m1[MAC_STRLEN];
+	int n;
+
+	if (!decoded(d, from, PROTO_ANNOUNCE, proto_decode_announce(body, len, &a)))
+		return;
+	if (!mac_eq(a.mac, from->peer_mac)) {
+		/* the original let any neighbour announce any MAC (PROTOCOL.md fix) */
+		log_ratelimited(&frame_rl, d->loop.now_ms, LOG_WARNING,
+				"link %s: ANNOUNCE for %s, which is not the peer: dropped",
+				from->name, mac_format(a.mac, m1));
+		return;
+	}
+	info.id = a.id;
+	memcpy(info.mac, a.mac, MAC_LEN);
+	info.port = a.port;
+	observed_address(from, &info);
+	n = proto_encode_info(wire, sizeof(wire), &info);
+	if (n > 0)
+		handle_info(d, from, &info, wire, (size_t)n);
+}
+
+static void on_info(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_info info;
+
+	if (decoded(d, from, PROTO_INFO, proto_decode_info(body, len, &info)))
+		handle_info(d, from, &info, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+}
+
+/* Flooded frames are taken only from origins with a route, once each. */
+static bool accept_flooded(struct invpnd *d, const uint8_t *origin, int64_t id)
+{
+	struct route *r = route_find(&d->routes, origin);
+
+	if (!r) {
+		d->counters.drop_unknown_origin++;
+		return false;
+	}
+	if (!dupwin_is_new(dupwin_check(&r->flood, id))) {
+		d->counters.drop_duplicate++;
+		return false;
+	}
+	return true;
+}
+
+/* Copy a frame into the scratch buffer with our MAC appended, if len allows. */
+static size_t append_own_mac(struct invpnd *d, const uint8_t *wire, size_t n)
+{
+	memcpy(d->scratch, wire, n);
+	if (n - PROTO_LEN_SIZE + MAC_LEN > PROTO_MAX_LEN)
+		return n; /* forwarded without appending (PROTOCOL.md) */
+	memcpy(d->scratch + n, d->mac, MAC_LEN);
+	proto_put16(d->scratch, (uint16_t)(n - PROTO_LEN_SIZE + MAC_LEN));
+	return n + MAC_LEN;
+}
+
+static void on_health_req(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_health_req req;
+	const uint8_t *wire = body - PROTO_HDR_SIZE;
+	size_t n;
+
+	if (!decoded(d, from, PROTO_HEALTH_REQ, proto_decode_health_req(body, len, &req)))
+		return;
+	if (mac_eq(req.origin, d->mac) || !accept_flooded(d, req.origin, req.id))
+		return;
+	health_answer(d, &req);
+	if (d->cfg->no_relay)
+		return;
+	n = append_own_mac(d, wire, len + PROTO_HDR_SIZE);
+	flood(d, from, d->scratch, n, true);
+}
+
+static void on_health_resp(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_health_resp resp;
+	struct link *via;
+	size_t n;
+
+	if (!decoded(d, from, PROTO_HEALTH_RESP, proto_decode_health_resp(body, len, &resp)))
+		return;
+	if (mac_eq(resp.dst, d->mac)) {
+		health_collect(d, &resp);
+		return;
+	}
+	via = route_lookup(&d->routes, resp.dst);
+	if (d->cfg->no_relay || !via || via == from) {
+		d->counters.drop_no_route++;
+		return;
+	}
+	n = append_own_mac(d, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+	link_send(via, d->scratch, n, true);
+}
+
+static void on_unicast(struct invpnd *d, struct link *from, uint8_t *body, size_t len)
+{
+	struct proto_unicast u;
+	struct link *via;
+
+	if (!decoded(d, from, PROTO_UNICAST, proto_decode_unicast(body, len, &u)))
+		return;
+	if (mac_eq(u.dst, d->mac)) {
+		tap_deliver(d, u.eth, u.eth_len);
+		return;
+	}
+	via = route_lookup(&d->routes, u.dst);
+	if (d->cfg->no_relay || !via || via == from) {
+		d->counters.drop_no_route++;
+		return;
+	}
+	link_send(via, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE, false);
+}
+
+static void on_broadcast(struct invpnd *d, struct link *from, uint8_t *body, size_t len)
+{
+	struct proto_broadcast b;
+	uint8_t *eth;
+
+	if (!decoded(d, from, PROTO_BROADCAST, proto_decode_broadcast(body, len, &b)))
+		return;
+	if (mac_eq(b.src, d->mac) || !accept_flooded(d, b.src, b.id))
+		return;
+	if (!d->cfg->no_relay)
+		flood(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE, false);
+	/* in place: the id's last six bytes become the broadcast destination */
+	eth = body + 8 - MAC_LEN;
+	memset(eth, 0xff, MAC_LEN);
+	tap_deliver(d, eth, len - 8 + MAC_LEN);
+}
+
+void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t len)
+{
+	uint8_t type = frame[0], *body = frame + 1;
+	size_t blen = len - 1;
+
+	switch (type) {
+	case PROTO_ANNOUNCE:
+		on_announce(d, from, body, blen);
+		break;
+	case PROTO_INFO:
+		on_info(d, from, body, blen);
+		break;
+	case PROTO_HEALTH_REQ:
+		on_health_req(d, from, body, blen);
+		break;
+	case PROTO_HEALTH_RESP:
+		on_health_resp(d, from, body, blen);
+		break;
+	case PROTO_UNICAST:
+		on_unicast(d, from, body, blen);
+		break;
+	case PROTO_BROADCAST:
+		on_broadcast(d, from, body, blen);
+		break;
+	default:
+		/* unknown types are skipped: their len says how far */
+		break;
+	}
+}
+
+void switch_announce(struct invpnd *d)
+{
+	uint8_t wire[PROTO_INFO_MAX];
+	int n;
+
+	if (d->cfg->no_incoming || d->cfg->no_relay) {
+		/* nobody should learn an address to dial us at */
+		struct proto_info info = {.id = daemon_next_id(d), .port = d->cfg->port};
+
+		memcpy(info.mac, d->mac, MAC_LEN);
+		n = proto_encode_info(wire, sizeof(wire), &info);
+	} else {
+		struct proto_announce a = {.id = daemon_next_id(d), .port = d->cfg->port};
+
+		memcpy(a.mac, d->mac, MAC_LEN);
+		n = proto_encode_announce(wire, sizeof(wire), &a);
+	}
+	if (n > 0)
+		flood(d, NULL, wire, (size_t)n, true);
+}
+
+struct replay {
+	struct link *to;
+};
+
+static void replay_route(const struct route *r, void *arg)
+{
+	struct replay *rp = arg;
+
+	if (r->info_len && r->via != rp->to)
+		link_send(rp->to, r->info_frame, r->info_len, true);
+}
+
+void switch_link_up(struct invpnd *d, struct link *l)
+{
+	struct replay rp = {l};
+
+	/* tell everyone (a fresh id), and tell the new neighbour what we know */
+	switch_announce(d);
+	if (!d->cfg->no_relay)
+		route_foreach(&d->routes, replay_route, &rp);
+	switch_links_changed(d);
+}
+
+void switch_link_down(struct invpnd *d, struct link *l)
+{
+	size_t n = route_drop_link(&d->routes, l);
+
+	if (n)
+		log_debug("%zu route(s) through %s dropped", n, l->name);
+	if (!d->stopping)
+		switch_announce(d);
+}
+
+void switch_links_changed(struct invpnd *d)
+{
+	if (!d->stopping)
+		autoconnect_soon(d);
+}

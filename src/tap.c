@@ -1,0 +1,103 @@
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, req, ifr) < 0)
+		r = -errno;
+	close(s);
+	return r;
+}
+
+int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
+	     const char **why)
+{
+	struct ifreq ifr;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		*why = "open /dev/net/tun";
+		return -errno;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name_template);
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		*why = "TUNSETIFF (create the interface)";
+		goto fail;
+	}
+	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN);
+	if ((r = ifreq_ioctl(SIOCSIFHWADDR, &ifr)) < 0) {
+		*why = "set the MAC address";
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	ifr.ifr_mtu = (int)mtu;
+	if ((r = ifreq_ioctl(SIOCSIFMTU, &ifr)) < 0) {
+		*why = "set the MTU";
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	if ((r = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) < 0) {
+		*why = "read the interface flags";
+		goto fail;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if ((r = ifreq_ioctl(SIOCSIFFLAGS, &ifr)) < 0) {
+		*why = "bring the interface up";
+		goto fail;
+	}
+	memcpy(t->mac, mac, MAC_LEN);
+	t->mtu = mtu;
+	return 0;
+fail:
+	close(t->fd);
+	t->fd = -1;
+	return r;
+}
+
+void tap_close(struct tap *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+ssize_t tap_read(struct tap *t, uint8_t *buf, size_t cap)
+{
+	ssize_t n = read(t->fd, buf, cap);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	return n;
+}
+
+int tap_write(struct tap *t, const uint8_t *frame, size_t len)
+{
+	if (write(t->fd, frame, len) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* The TAP device: no packet-info header, non-blocking, our MAC, MTU, up. */
+#pragma once
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mac.h"
+
+struct tap {
+	int fd;
+	char name[IFNAMSIZ];
+	uint8_t mac[MAC_LEN];
+	unsigned mtu;
+};
+
+/**
+ * Create the TAP from a name template ("invpn%d"), set its MAC and MTU and
+ * bring it up. 0 or -errno; *why names the step that failed.
+ */
+int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
+	     const char **why);
+/** Close the fd (the kernel removes the non-persistent device). */
+void tap_close(struct tap *t);
+
+/** Read one frame; returns its size, 0 if none is ready, or -errno. */
+ssize_t tap_read(struct tap *t, uint8_t *buf, size_t cap);
+/** Write one frame; 0, or -errno (a full queue is -EAGAIN: the frame is dropped). */
+int tap_write(struct tap *t, const uint8_t *frame, size_t len);
