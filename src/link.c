@@ -150,8 +150,19 @@ fail:
 struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
 			 socklen_t addrlen)
 {
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+	struct sockaddr_in in4;
 	struct link *l;
 
+	/* a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d: they are IPv4 */
+	if (addr->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		memset(&in4, 0, sizeof(in4));
+		in4.sin_family = AF_INET;
+		in4.sin_port = in6->sin6_port;
+		memcpy(&in4.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
+		addr = (const struct sockaddr *)&in4;
+		addrlen = sizeof(in4);
+	}
 	tune_socket(fd);
 	l = link_new(d, fd, addr, addrlen, false, LINK_HANDSHAKE, EPOLLIN);
 	if (!l) {
