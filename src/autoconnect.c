@@ -39,13 +39,15 @@ static bool eligible(const struct invpnd *d, const struct node_addr *a, uint64_t
 	return !mac_eq(a->mac, d->mac) && !mac_busy(d, a->mac) && !dialling_mac(&d->nodes, a->mac);
 }
 
-/* Fewest failures first, then the most recently working, then the most recently learned. */
+/* Fewest failures first, then the most recently working, then SRV order, then the newest. */
 static bool better(const struct node_addr *a, const struct node_addr *b)
 {
 	if (a->fails != b->fails)
 		return a->fails < b->fails;
 	if (a->last_success_wall_ms != b->last_success_wall_ms)
 		return a->last_success_wall_ms > b->last_success_wall_ms;
+	if (a->rank != b->rank)
+		return a->rank < b->rank; /* SRV priority and weight */
 	return a->learned_wall_ms > b->learned_wall_ms;
 }
 

@@ -14,6 +14,8 @@
 #include "cache.h"
 #include "control.h"
 #include "link.h"
+#include "mdns.h"
+#include "resolve.h"
 #include "log.h"
 #include "switch.h"
 
@@ -202,6 +204,7 @@ static void after_round(void *arg)
 {
 	link_after_round(arg);
 	control_after_round(arg);
+	mdns_after_round(arg);
 }
 
 static void add_seeds(struct invpnd *d)
@@ -222,7 +225,7 @@ static void add_seeds(struct invpnd *d)
 			((struct sockaddr_in6 *)&ss)->sin6_port = htons(p->port);
 			len = sizeof(struct sockaddr_in6);
 		} else {
-			continue; /* names were refused by main */
+			continue; /* a name: resolve.c looks it up */
 		}
 		nodes_add(&d->nodes, p->has_mac ? p->mac : NULL, (struct sockaddr *)&ss, len,
 			  NODE_SRC_CONFIG, loop_wall_ms());
@@ -285,6 +288,9 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 			log_warn("%s: cannot read the peer cache: %s", cfg->cache, strerror(-r));
 	}
 	d->last_cache_write_ms = loop_clock_ms();
+	if (resolve_start(d, err, errlen) < 0)
+		log_warn("%s; DNS names are not resolved", err);
+	mdns_start(d);
 	loop_timer_arm(&d->loop, &d->tick, DAEMON_TICK_MS, on_tick);
 	loop_timer_arm(&d->loop, &d->announce_timer, (uint64_t)cfg->announce_interval * 1000,
 		       on_announce);
@@ -308,6 +314,8 @@ int daemon_run(struct invpnd *d)
 void daemon_stop(struct invpnd *d)
 {
 	d->stopping = true;
+	mdns_stop(d);
+	resolve_stop(d);
 	link_close_all(d);
 	if (d->nodes.v && d->tap.fd >= 0)
 		daemon_save_cache(d);

@@ -15,6 +15,8 @@
 
 struct link;
 struct control;
+struct resolve;
+struct mdns;
 
 #define DAEMON_MAX_LISTEN 2
 /* incoming connections that have not finished TLS yet, at most */
@@ -76,6 +78,8 @@ struct invpnd {
 	uint64_t last_cache_write_ms;
 	struct daemon_counters counters;
 	struct control *control;
+	struct resolve *resolve;
+	struct mdns *mdns;
 	/* frames built for forwarding (one at a time) */
 	uint8_t scratch[PROTO_MAX_FRAME + 64];
 	/* TAP reads land here, after room for a frame header */

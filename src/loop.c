@@ -95,6 +95,8 @@ void loop_timer_arm_at(struct loop *l, struct loop_timer *t, uint64_t when_ms, l
 	struct loop_timer **pp;
 
 	loop_timer_cancel(l, t);
+	if (l->in_timers && when_ms <= l->now_ms)
+		when_ms = l->now_ms + 1;
 	t->when_ms = when_ms;
 	t->cb = cb;
 	t->armed = true;
@@ -116,9 +118,9 @@ void loop_stop(struct loop *l)
 
 static void run_timers(struct loop *l)
 {
-	/* Only timers due now: a callback that re-arms for "now" waits for the next round. */
 	uint64_t now = l->now_ms;
 
+	l->in_timers = true;
 	while (l->timers && l->timers->when_ms <= now && !l->stop) {
 		struct loop_timer *t = l->timers;
 
@@ -127,6 +129,7 @@ static void run_timers(struct loop *l)
 		t->armed = false;
 		t->cb(t);
 	}
+	l->in_timers = false;
 }
 
 static int next_timeout(const struct loop *l)

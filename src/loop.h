@@ -39,6 +39,7 @@ struct loop_timer {
 struct loop {
 	int epfd;
 	bool stop;
+	bool in_timers; /* timers re-armed for "now" from a timer wait for the next round */
 	uint64_t now_ms;
 	struct loop_timer *timers; /* sorted by when_ms */
 	/* runs after every dispatch round (output flushing, deferred frees) */

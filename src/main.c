@@ -88,21 +88,9 @@ static int load_config(struct config *c, const struct cmdline *cl, char *err, si
 	if ((r = config_apply_cmdline(c, cl, err, errlen)) < 0)
 		return r;
 	for (size_t i = 0; i < c->n_init; i++) {
-		struct in6_addr a;
-
 		if (c->init[i].port == 0)
 			c->init[i].port = c->port;
-		if (inet_pton(AF_INET, c->init[i].host, &a) != 1 &&
-		    inet_pton(AF_INET6, c->init[i].host, &a) != 1) {
-			snprintf(err, errlen,
-				 "init: '%s': host names are not supported yet; give an IP address",
-				 c->init[i].host);
-			return -EINVAL;
-		}
 	}
-	if (c->n_srv)
-		fprintf(stderr, "invpnd: warning: srv: DNS SRV discovery is not supported yet; "
-				"ignored\n");
 	return config_validate(c, err, errlen);
 }
 

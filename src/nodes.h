@@ -33,6 +33,7 @@ struct node_addr {
 	unsigned fails;                /* failed dials since the last success */
 	uint64_t next_try_ms;          /* monotonic; backoff */
 	bool dialing;
+	unsigned rank; /* order among SRV targets (1 = first); 0 otherwise */
 };
 
 #define NODES_BACKOFF_MIN_MS 1000

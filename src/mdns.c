@@ -1,0 +1,316 @@
+#include "mdns.h"
+
+#include <arpa/inet.h>
+#include <avahi-client/client.h>
+#include <avahi-client/lookup.h>
+#include <avahi-client/publish.h>
+#include <avahi-common/alternative.h>
+#include <avahi-common/error.h>
+#include <avahi-common/malloc.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoconnect.h"
+#include "avahi_poll.h"
+#include "daemon.h"
+#include "link.h"
+#include "log.h"
+
+struct mdns {
+	struct invpnd *d;
+	struct avpoll *poll;
+	AvahiClient *client;
+	AvahiEntryGroup *group;
+	AvahiServiceBrowser *browser;
+	char *name; /* our service name; changes on collisions */
+	struct loop_timer retry;
+	unsigned retry_ms;
+	bool warned_no_bus, warned_no_daemon;
+	unsigned found; /* services resolved, for logs */
+};
+
+static void create_client(struct mdns *m);
+
+static bool publishing(const struct mdns *m)
+{
+	/* nodes that take no incoming links must not be found */
+	return !m->d->cfg->no_incoming && !m->d->cfg->no_relay;
+}
+
+static void on_retry(struct loop_timer *t)
+{
+	struct mdns *m = (struct mdns *)((char *)t - offsetof(struct mdns, retry));
+
+	create_client(m);
+}
+
+static void schedule_retry(struct mdns *m)
+{
+	m->retry_ms = m->retry_ms ? m->retry_ms * 2 : MDNS_RETRY_MIN_MS;
+	if (m->retry_ms > MDNS_RETRY_MAX_MS)
+		m->retry_ms = MDNS_RETRY_MAX_MS;
+	loop_timer_arm(&m->d->loop, &m->retry, m->retry_ms, on_retry);
+}
+
+static void add_service(struct mdns *m);
+
+static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
+{
+	struct mdns *m = arg;
+
+	switch (state) {
+	case AVAHI_ENTRY_GROUP_ESTABLISHED:
+		log_info("mdns: published %s as '%s'", MDNS_SERVICE, m->name);
+		break;
+	case AVAHI_ENTRY_GROUP_COLLISION: {
+		char *alt = avahi_alternative_service_name(m->name);
+
+		log_notice("mdns: service name '%s' taken, using '%s'", m->name, alt);
+		avahi_free(m->name);
+		m->name = alt;
+		avahi_entry_group_reset(g);
+		add_service(m);
+		break;
+	}
+	case AVAHI_ENTRY_GROUP_FAILURE:
+		log_warn("mdns: publishing failed: %s",
+			 avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+		break;
+	default:
+		break;
+	}
+}
+
+static void add_service(struct mdns *m)
+{
+	char mac[MAC_STRLEN], txt_mac[32];
+	int r;
+
+	if (!m->group) {
+		m->group = avahi_entry_group_new(m->client, group_cb, m);
+		if (!m->group) {
+			log_warn("mdns: cannot create an entry group: %s",
+				 avahi_strerror(avahi_client_errno(m->client)));
+			return;
+		}
+	}
+	snprintf(txt_mac, sizeof(txt_mac), "mac=%s", mac_format(m->d->mac, mac));
+	for (int tries = 0; tries < 10; tries++) {
+		r = avahi_entry_group_add_service(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
+						  m->name, MDNS_SERVICE, NULL, NULL, m->d->cfg->port,
+						  txt_mac, "v=1", NULL);
+		if (r != AVAHI_ERR_COLLISION)
+			break;
+		char *alt = avahi_alternative_service_name(m->name);
+
+		avahi_free(m->name);
+		m->name = alt;
+	}
+	if (r < 0 || (r = avahi_entry_group_commit(m->group)) < 0)
+		log_warn("mdns: cannot publish '%s': %s", m->name, avahi_strerror(r));
+}
+
+/* A resolved service: its address becomes a candidate for the MAC in its TXT. */
+static void resolve_cb(AvahiServiceResolver *res, AvahiIfIndex iface, AvahiProtocol proto,
+		       AvahiResolverEvent event, const char *name, const char *type,
+		       const char *domain, const char *host, const AvahiAddress *addr,
+		       uint16_t port, AvahiStringList *txt, AvahiLookupResultFlags flags, void *arg)
+{
+	struct mdns *m = arg;
+	AvahiStringList *e;
+	char *key = NULL, *value = NULL;
+	uint8_t mac[MAC_LEN];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool have_mac = false;
+
+	if (event != AVAHI_RESOLVER_FOUND || port == 0)
+		goto out;
+	e = avahi_string_list_find(txt, "mac");
+	if (e && avahi_string_list_get_pair(e, &key, &value, NULL) == 0 && value &&
+	    mac_parse(value, mac) == 0 && mac_is_node(mac))
+		have_mac = true;
+	avahi_free(key);
+	avahi_free(value);
+	if (!have_mac) {
+		log_debug("mdns: '%s' has no valid mac= in TXT: ignored", name);
+		goto out;
+	}
+	if (mac_eq(mac, m->d->mac))
+		goto out;
+	memset(&ss, 0, sizeof(ss));
+	if (addr->proto == AVAHI_PROTO_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, &addr->data.ipv4.address, 4);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		memcpy(&in6->sin6_addr, addr->data.ipv6.address, 16);
+		/* a link-local address is only meaningful with its interface */
+		if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
+			in6->sin6_scope_id = (uint32_t)iface;
+		len = sizeof(*in6);
+	}
+	if (nodes_add(&m->d->nodes, mac, (struct sockaddr *)&ss, len, NODE_SRC_MDNS,
+		      loop_wall_ms())) {
+		char shown[64], ms[MAC_STRLEN];
+
+		m->found++;
+		link_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+		log_info("mdns: found %s at %s", mac_format(mac, ms), shown);
+		autoconnect_soon(m->d);
+	}
+out:
+	avahi_service_resolver_free(res);
+}
+
+static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
+		      AvahiBrowserEvent event, const char *name, const char *type,
+		      const char *domain, AvahiLookupResultFlags flags, void *arg)
+{
+	struct mdns *m = arg;
+
+	switch (event) {
+	case AVAHI_BROWSER_NEW:
+		if (flags & AVAHI_LOOKUP_RESULT_OUR_OWN)
+			return;
+		if (!avahi_service_resolver_new(m->client, iface, proto, name, type, domain,
+						AVAHI_PROTO_UNSPEC, 0, resolve_cb, m))
+			log_debug("mdns: cannot resolve '%s': %s", name,
+				  avahi_strerror(avahi_client_errno(m->client)));
+		break;
+	case AVAHI_BROWSER_REMOVE:
+		/* liveness comes from the links, not from mDNS: nothing is torn down */
+		log_debug("mdns: '%s' no longer advertised", name);
+		break;
+	case AVAHI_BROWSER_FAILURE:
+		log_warn("mdns: browsing failed: %s",
+			 avahi_strerror(avahi_client_errno(m->client)));
+		break;
+	default:
+		break;
+	}
+}
+
+static void forget_client(struct mdns *m)
+{
+	/* the group and browser die with the client */
+	if (m->client)
+		avahi_client_free(m->client);
+	m->client = NULL;
+	m->group = NULL;
+	m->browser = NULL;
+}
+
+static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
+{
+	struct mdns *m = arg;
+
+	/* callbacks come from inside avahi_client_new, before it returns */
+	m->client = c;
+	switch (state) {
+	case AVAHI_CLIENT_S_RUNNING:
+		if (m->warned_no_daemon || m->warned_no_bus)
+			log_notice("mdns: avahi-daemon is there now");
+		m->warned_no_daemon = m->warned_no_bus = false;
+		m->retry_ms = 0;
+		if (publishing(m))
+			add_service(m);
+		if (!m->browser)
+			m->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+							       MDNS_SERVICE, NULL, 0, browse_cb, m);
+		break;
+	case AVAHI_CLIENT_S_COLLISION:
+	case AVAHI_CLIENT_S_REGISTERING:
+		/* the host name changes: publish again once running */
+		if (m->group)
+			avahi_entry_group_reset(m->group);
+		break;
+	case AVAHI_CLIENT_CONNECTING:
+		if (!m->warned_no_daemon)
+			log_warn("mdns: avahi-daemon is not running; waiting for it (other "
+				 "discovery goes on)");
+		m->warned_no_daemon = true;
+		break;
+	case AVAHI_CLIENT_FAILURE:
+		log_warn("mdns: lost avahi-daemon (%s); reconnecting",
+			 avahi_strerror(avahi_client_errno(c)));
+		forget_client(m);
+		/* not from inside the callback's caller: from the next loop round */
+		loop_timer_arm(&m->d->loop, &m->retry, 0, on_retry);
+		break;
+	default:
+		break;
+	}
+}
+
+static void create_client(struct mdns *m)
+{
+	int err = 0;
+	AvahiClient *c;
+
+	if (m->client)
+		return;
+	c = avahi_client_new(avpoll_api(m->poll), AVAHI_CLIENT_NO_FAIL, client_cb, m, &err);
+	if (c) {
+		m->client = c;
+		return;
+	}
+	/* with NO_FAIL this means: no D-Bus system bus at all */
+	m->client = NULL;
+	if (!m->warned_no_bus)
+		log_warn("mdns: cannot reach D-Bus (%s); mDNS discovery is off until it is "
+			 "there (retrying)",
+			 avahi_strerror(err));
+	m->warned_no_bus = true;
+	schedule_retry(m);
+}
+
+void mdns_start(struct invpnd *d)
+{
+	struct mdns *m;
+	char name[64];
+
+	if (!d->cfg->mdns)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m || !(m->poll = avpoll_new(&d->loop))) {
+		free(m);
+		log_warn("mdns: out of memory; mDNS discovery is off");
+		return;
+	}
+	m->d = d;
+	snprintf(name, sizeof(name), "invpn %02x%02x%02x%02x%02x%02x", d->mac[0], d->mac[1],
+		 d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
+	m->name = avahi_strdup(name);
+	d->mdns = m;
+	create_client(m);
+}
+
+void mdns_after_round(struct invpnd *d)
+{
+	if (d->mdns)
+		avpoll_sweep(d->mdns->poll);
+}
+
+void mdns_stop(struct invpnd *d)
+{
+	struct mdns *m = d->mdns;
+
+	if (!m)
+		return;
+	loop_timer_cancel(&d->loop, &m->retry);
+	forget_client(m);
+	avpoll_free(m->poll);
+	avahi_free(m->name);
+	free(m);
+	d->mdns = NULL;
+}
