@@ -53,6 +53,10 @@ static const struct key_def keys[] = {
 	UINT(link_timeout, 1, 3600, "seconds of silence before a link is dead"),
 	{"log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0,
 	 "error, warning, notice, info or debug"},
+	STR(user, "user to run as after start-up"),
+	STR(group, "group to run as after start-up (default: the user's)"),
+	STR(up, "command run (by /bin/sh) once the interface is up"),
+	STR(down, "command run (by /bin/sh) before the interface goes"),
 };
 
 void config_init(struct config *c)
@@ -85,6 +89,10 @@ void config_fini(struct config *c)
 	free(c->cache);
 	free(c->interface);
 	free(c->control);
+	free(c->user);
+	free(c->group);
+	free(c->up);
+	free(c->down);
 	for (size_t i = 0; i < c->n_srv; i++)
 		free(c->srv[i]);
 	memset(c, 0, sizeof(*c));
@@ -466,6 +474,7 @@ static bool is_bool_key(const char *name)
 int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size_t errlen)
 {
 	memset(cl, 0, sizeof(*cl));
+	cl->tunfd = cl->ctlfd = cl->listenfd[0] = cl->listenfd[1] = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -485,6 +494,23 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 			cl->help = true;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			cl->version = true;
+		} else if (!strncmp(a, "--tunfd=", 8) || !strncmp(a, "--ctlfd=", 8) ||
+			   !strncmp(a, "--listenfd=", 11)) {
+			/* internal, from a SIGUSR2 re-exec */
+			const char *num = strchr(a, '=') + 1;
+			char *end;
+			long fd = strtol(num, &end, 10);
+
+			if (*end || fd < 3 || fd > 65535)
+				return fail(err, errlen, "command line", a, "bad file descriptor");
+			if (a[2] == 't')
+				cl->tunfd = (int)fd;
+			else if (a[2] == 'c')
+				cl->ctlfd = (int)fd;
+			else if (cl->listenfd[0] < 0)
+				cl->listenfd[0] = (int)fd;
+			else
+				cl->listenfd[1] = (int)fd;
 		} else if (!strncmp(a, "--", 2) && a[2]) {
 			static char names[256][64];
 			const char *name = a + 2, *eq = strchr(name, '='), *value;

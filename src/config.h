@@ -41,6 +41,8 @@ struct config {
 	char *control;
 	unsigned announce_interval, route_timeout, link_timeout; /* seconds */
 	int log_level; /* syslog priority */
+	char *user, *group; /* drop privileges to these after start-up */
+	char *up, *down;    /* scripts run when the interface goes up / before it goes */
 };
 
 /* Command-line words that are not config keys. */
@@ -49,6 +51,8 @@ struct cmdline {
 	bool foreground;
 	bool check_only;
 	bool help, version;
+	/* internal, from a SIGUSR2 re-exec: fds kept open across it; -1 if none */
+	int tunfd, ctlfd, listenfd[2];
 	int verbose;
 	/* --KEY VALUE overrides, applied after the file */
 	const char *keys[256];

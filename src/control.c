@@ -1,6 +1,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_proto.h"
@@ -30,7 +32,7 @@ struct client {
 	bool waiting;
 	struct ctl_request req;
 	int64_t round_id;
-	uint64_t round_start_ms;
+	uint64_t round_start_us; /* round trips are sub-millisecond on a LAN */
 	struct json_object *answers;
 	struct loop_timer round_timer;
 	struct client *next, *prev, *next_dead;
@@ -324,12 +326,23 @@ static void do_nodes(struct client *c)
 
 /* ---- health rounds ---- */
 
-static struct json_object *answer_json(const struct proto_health_resp *r, double rtt_ms)
+static uint64_t clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static struct json_object *answer_json(const struct proto_health_resp *r, uint64_t rtt_us)
 {
 	struct json_object *o = json_object_new_object(), *routes = json_object_new_array();
+	char rtt[32];
 
 	json_object_object_add(o, "mac", json_mac(r->src));
-	json_object_object_add(o, "rtt_ms", json_object_new_double(rtt_ms));
+	/* milliseconds with three decimals, printed as such (not as %.17g) */
+	snprintf(rtt, sizeof(rtt), "%.3f", (double)rtt_us / 1000);
+	json_object_object_add(o, "rtt_ms", json_object_new_double_s((double)rtt_us / 1000, rtt));
 	json_object_object_add(o, "hops", json_object_new_int((int)r->ntrace + 1));
 	json_object_object_add(o, "links", json_macs(r->conn, r->nconn));
 	for (size_t i = 0; i < r->nroutes; i++) {
@@ -357,7 +370,7 @@ void control_health_response(struct invpnd *d, const struct proto_health_resp *r
 		if (json_object_array_length(c->answers) < CONTROL_MAX_ANSWERS)
 			json_object_array_add(
 				c->answers,
-				answer_json(resp, (double)(loop_clock_ms() - c->round_start_ms)));
+				answer_json(resp, clock_us() - c->round_start_us));
 		return;
 	}
 }
@@ -409,7 +422,7 @@ static void start_round(struct client *c, const struct ctl_request *req)
 	}
 	c->answers = json_object_new_array();
 	c->waiting = true;
-	c->round_start_ms = loop_clock_ms();
+	c->round_start_us = clock_us();
 	loop_timer_arm(&d->loop, &c->round_timer, req->wait_ms, round_done);
 }
 
@@ -568,6 +581,13 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, d->cfg->control);
+	if (d->ctlfd >= 0) {
+		/* kept across a re-exec: already bound and listening */
+		fd = d->ctlfd;
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		goto ready;
+	}
 	if ((r = make_parent_dir(d->cfg->control)) < 0) {
 		snprintf(err, errlen, "control: cannot create the directory of %s: %s",
 			 d->cfg->control, strerror(-r));
@@ -589,6 +609,7 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
 	    chmod(d->cfg->control, 0660) < 0 || listen(fd, 64) < 0)
 		goto fail;
+ready:
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		goto fail;
@@ -609,6 +630,11 @@ fail:
 		unlink(d->cfg->control);
 	}
 	return r;
+}
+
+int control_fd(const struct invpnd *d)
+{
+	return d->control ? d->control->io.fd : -1;
 }
 
 void control_close(struct invpnd *d)

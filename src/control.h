@@ -20,6 +20,8 @@ struct invpnd;
 
 /** Create the socket (and its directory). 0, or -errno with the message in err. */
 int control_open(struct invpnd *d, char *err, size_t errlen);
+/** The listening socket's fd (kept across a re-exec), or -1. */
+int control_fd(const struct invpnd *d);
 /** Close every client and remove the socket. */
 void control_close(struct invpnd *d);
 /** Once a second: drop idle and stalled clients. */

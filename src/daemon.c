@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "control.h"
 #include "link.h"
 #include "mdns.h"
+#include "notify.h"
 #include "resolve.h"
 #include "log.h"
 #include "switch.h"
@@ -136,10 +138,33 @@ fail:
 	return -errno;
 }
 
+static int adopt_listener(struct invpnd *d, int fd, char *err, size_t errlen)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	d->listeners[d->n_listen].d = d;
+	if (loop_io_add(&d->loop, &d->listeners[d->n_listen].io, fd, EPOLLIN, on_listen) < 0) {
+		snprintf(err, errlen, "kept listening socket %d: %s", fd, strerror(errno));
+		return -errno;
+	}
+	d->n_listen++;
+	return 0;
+}
+
 static int open_listeners(struct invpnd *d, char *err, size_t errlen)
 {
 	const char *addr = d->cfg->listen;
 	struct in6_addr a6;
+
+	if (d->listenfd[0] >= 0) {
+		for (size_t i = 0; i < DAEMON_MAX_LISTEN && d->listenfd[i] >= 0; i++) {
+			int r = adopt_listener(d, d->listenfd[i], err, errlen);
+
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
 
 	if (d->cfg->no_incoming || d->cfg->no_relay)
 		return 0;
@@ -168,7 +193,10 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			loop_stop(&d->loop);
 			break;
 		case SIGHUP:
-			log_notice("SIGHUP: nothing to reload in this version");
+			daemon_reload(d);
+			break;
+		case SIGUSR2:
+			daemon_reexec(d);
 			break;
 		default:
 			break;
@@ -195,6 +223,7 @@ static void on_tick(struct loop_timer *t)
 	if (expired)
 		log_debug("%zu route(s) expired", expired);
 	control_tick(d, now);
+	notify_status(d);
 	if (d->nodes.dirty && now - d->last_cache_write_ms >= CACHE_SAVE_MS)
 		daemon_save_cache(d);
 	loop_timer_arm(&d->loop, t, DAEMON_TICK_MS, on_tick);
@@ -232,6 +261,80 @@ static void add_seeds(struct invpnd *d)
 	}
 }
 
+void daemon_reload(struct invpnd *d)
+{
+	struct tls fresh;
+	char err[512], m1[MAC_STRLEN], m2[MAC_STRLEN];
+	size_t closed = 0;
+
+	notify_reloading();
+	if (tls_init(&fresh, d->cfg, err, sizeof(err)) < 0) {
+		log_err("reload failed, keeping the old certificates: %s", err);
+		notify_ready(d);
+		return;
+	}
+	if (!mac_eq(fresh.mac, d->mac)) {
+		log_err("reload failed: the new certificate names %s, but this node is %s",
+			mac_format(fresh.mac, m1), mac_format(d->mac, m2));
+		tls_fini(&fresh);
+		notify_ready(d);
+		return;
+	}
+	/* live sessions keep a reference to the old context */
+	tls_fini(&d->tls);
+	d->tls = fresh;
+	for (struct link *l = d->links, *next; l; l = next) {
+		const char *why;
+		char reason[160];
+
+		next = l->next;
+		if (l->state != LINK_UP || tls_recheck_peer(&d->tls, l->ssl, &why) == 0)
+			continue;
+		snprintf(reason, sizeof(reason), "certificate no longer accepted: %s", why);
+		link_close(l, reason);
+		closed++;
+	}
+	log_notice("reloaded CA, CRL, certificate and key; %zu link(s) closed", closed);
+	tls_warn_expiry(&d->tls, 30);
+	notify_ready(d);
+}
+
+void daemon_reexec(struct invpnd *d)
+{
+	char fdargs[4][32], *argv[300];
+	int keep[4];
+	size_t n = 0, k = 0;
+
+	daemon_save_cache(d);
+	/* the new process cannot make these again once privileges are dropped */
+	keep[k] = d->tap.fd;
+	snprintf(fdargs[k++], sizeof(fdargs[0]), "--tunfd=%d", d->tap.fd);
+	if (control_fd(d) >= 0) {
+		keep[k] = control_fd(d);
+		snprintf(fdargs[k++], sizeof(fdargs[0]), "--ctlfd=%d", control_fd(d));
+	}
+	for (size_t i = 0; i < d->n_listen; i++) {
+		keep[k] = d->listeners[i].io.fd;
+		snprintf(fdargs[k], sizeof(fdargs[0]), "--listenfd=%d", keep[k]);
+		k++;
+	}
+	for (char **a = d->argv; *a && n < 290; a++) {
+		if (strncmp(*a, "--tunfd=", 8) && strncmp(*a, "--ctlfd=", 8) &&
+		    strncmp(*a, "--listenfd=", 11))
+			argv[n++] = *a;
+	}
+	for (size_t i = 0; i < k; i++) {
+		argv[n++] = fdargs[i];
+		fcntl(keep[i], F_SETFD, 0);
+	}
+	argv[n] = NULL;
+	log_notice("SIGUSR2: re-executing, keeping %s", d->tap.name);
+	execv("/proc/self/exe", argv);
+	log_err("re-exec failed: %m; running on");
+	for (size_t i = 0; i < k; i++)
+		fcntl(keep[i], F_SETFD, FD_CLOEXEC);
+}
+
 int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 {
 	const char *why = NULL;
@@ -257,6 +360,7 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->signal_fd < 0 ||
@@ -269,7 +373,10 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	if ((r = control_open(d, err, errlen)) < 0)
 		goto fail;
-	r = tap_open(&d->tap, cfg->interface, d->mac, cfg->mtu, &why);
+	if (d->tunfd >= 0)
+		r = tap_adopt(&d->tap, d->tunfd, d->mac, cfg->mtu, &why);
+	else
+		r = tap_open(&d->tap, cfg->interface, d->mac, cfg->mtu, &why);
 	if (r < 0) {
 		snprintf(err, errlen, "interface %s: %s: %s", cfg->interface, why, strerror(-r));
 		goto fail;

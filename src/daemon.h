@@ -71,6 +71,13 @@ struct invpnd {
 	struct loop_timer tick;
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
+	struct loop_timer watchdog_timer;
+	uint64_t watchdog_ms;
+	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
+
+	char **argv;  /* for the SIGUSR2 re-exec */
+	/* fds to adopt after a SIGUSR2 re-exec, or -1 */
+	int tunfd, ctlfd, listenfd[DAEMON_MAX_LISTEN];
 
 	int64_t last_id;
 	uint64_t started_ms;      /* monotonic */
@@ -101,5 +108,9 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 int daemon_run(struct invpnd *d);
 /** Close links, save the cache, remove the TAP and the control socket, free everything. */
 void daemon_stop(struct invpnd *d);
+/** SIGHUP: reload CA, CRL, certificate and key; close links whose peer is no longer accepted. */
+void daemon_reload(struct invpnd *d);
+/** SIGUSR2: re-execute ourselves, keeping the TAP device. Returns only if that failed. */
+void daemon_reexec(struct invpnd *d);
 /** Save the peer cache now (logs failures). */
 void daemon_save_cache(struct invpnd *d);

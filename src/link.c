@@ -265,7 +265,6 @@ static void handshake_done(struct link *l)
 	d->n_up++;
 	l->up_ms = l->last_rx_ms = loop_clock_ms();
 	set_name(l);
-	nodes_dial_done(&d->nodes, l->addr_id, true, l->peer_mac, l->up_ms, loop_wall_ms());
 	log_info("link up: %s, %s, %s %s", l->name, l->outgoing ? "outgoing" : "incoming",
 		 SSL_get_version(l->ssl), SSL_get_cipher_name(l->ssl));
 	loop_io_mod(&d->loop, &l->io, EPOLLIN);
@@ -308,8 +307,18 @@ static void do_handshake(struct link *l)
 	case SSL_ERROR_WANT_WRITE:
 		loop_io_mod(&l->d->loop, &l->io, EPOLLIN | EPOLLOUT);
 		return;
-	default:
-		refuse(l, "TLS handshake failed: ", ssl_failure(l, r, buf, sizeof(buf)));
+	default: {
+		long v = SSL_get_verify_result(l->ssl);
+		char why[320];
+
+		/* say why the peer's certificate was not accepted, not just that it was not */
+		if (v != X509_V_OK)
+			snprintf(why, sizeof(why), "%s (%s)", ssl_failure(l, r, buf, sizeof(buf)),
+				 X509_verify_cert_error_string(v));
+		else
+			snprintf(why, sizeof(why), "%s", ssl_failure(l, r, buf, sizeof(buf)));
+		refuse(l, "TLS handshake failed: ", why);
+	}
 	}
 }
 
@@ -334,6 +343,16 @@ static void parse_frames(struct link *l)
 		if (l->in_len - pos - PROTO_LEN_SIZE < len)
 			break;
 		l->c.rx_frames++;
+		if (!l->confirmed) {
+			/*
+			 * Only now is the dial a success: with TLS 1.3 the client is done
+			 * before the server has checked its certificate, so a peer that
+			 * refuses us would otherwise look like a working address.
+			 */
+			l->confirmed = true;
+			nodes_dial_done(&l->d->nodes, l->addr_id, true, l->peer_mac,
+					loop_clock_ms(), loop_wall_ms());
+		}
 		switch_frame(l->d, l, l->in + pos + PROTO_LEN_SIZE, len);
 		if (l->state != LINK_UP)
 			return;
@@ -515,6 +534,9 @@ void link_close(struct link *l, const char *reason)
 	l->io.fd = -1;
 	if (was == LINK_UP) {
 		d->n_up--;
+		if (l->outgoing && !l->confirmed)
+			nodes_dial_done(&d->nodes, l->addr_id, false, NULL, loop_clock_ms(),
+					loop_wall_ms());
 		log_info("link down: %s: %s", l->name, reason ? reason : "closed");
 		switch_link_down(d, l);
 	} else {

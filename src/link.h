@@ -48,6 +48,7 @@ struct link {
 	bool outgoing;
 	bool want_write;  /* TLS needs the socket writable */
 	bool on_dirty_list;
+	bool confirmed;   /* a frame arrived: the peer accepted us too */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
 	socklen_t addrlen;

@@ -13,6 +13,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
+#include "privdrop.h"
+#include "script.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_USAGE 2
@@ -105,6 +108,25 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The cache is written as temp file + rename: its directory must be writable. */
+static void warn_unwritable_cache(const struct config *c)
+{
+	char dir[4096], *slash;
+
+	if (!c->cache || !*c->cache)
+		return;
+	snprintf(dir, sizeof(dir), "%s", c->cache);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) < 0)
+		log_warn("%s: directory not writable (%m): the peer cache will not be saved", dir);
+}
+
 /* Detach; the parent exits once the child runs. Logging goes to syslog. */
 static int detach(void)
 {
@@ -131,6 +153,7 @@ static int detach(void)
 int main(int argc, char **argv)
 {
 	static struct invpnd d;
+	struct privdrop drop;
 	struct config cfg;
 	struct cmdline cl;
 	char err[CONFIG_ERR_SIZE + 512];
@@ -171,18 +194,48 @@ int main(int argc, char **argv)
 		config_fini(&cfg);
 		return 0;
 	}
+	if (privdrop_resolve(&drop, cfg.user, cfg.group, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		tls_fini(&d.tls);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
 	raise_fd_limit();
+	d.argv = argv;
+	d.tunfd = cl.tunfd;
+	d.ctlfd = cl.ctlfd;
+	d.listenfd[0] = cl.listenfd[0];
+	d.listenfd[1] = cl.listenfd[1];
 	if (daemon_start(&d, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "invpnd: %s\n", err);
 		tls_fini(&d.tls);
 		config_fini(&cfg);
 		return EXIT_CONFIG;
 	}
+	/* after a re-exec the interface kept its addresses: no second "up" */
+	if (cfg.up && cl.tunfd < 0)
+		script_run(&d, "up", cfg.up);
+	if (privdrop_apply(&drop, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		daemon_stop(&d);
+		tls_fini(&d.tls);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (drop.enabled)
+		log_info("running as user %s (uid %u, gid %u)", drop.user, (unsigned)drop.uid,
+			 (unsigned)drop.gid);
+	warn_unwritable_cache(&cfg);
 	if (!cl.foreground && detach() < 0)
 		log_warn("cannot detach: %m; staying in the foreground");
+	tls_warn_expiry(&d.tls, 30);
+	notify_ready(&d);
 	r = daemon_run(&d);
 	if (r < 0)
 		log_err("event loop: %s", strerror(-r));
+	notify_stopping();
+	if (cfg.down)
+		script_run(&d, "down", cfg.down);
 	daemon_stop(&d);
 	tls_fini(&d.tls);
 	config_fini(&cfg);

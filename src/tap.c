@@ -22,6 +22,75 @@ static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 	return r;
 }
 
+static int configure(struct tap *t, const uint8_t mac[MAC_LEN], unsigned mtu, const char **why)
+{
+	struct ifreq ifr;
+	int r;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	if ((r = ifreq_ioctl(SIOCGIFHWADDR, &ifr)) < 0 ||
+	    memcmp(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN)) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN);
+		if ((r = ifreq_ioctl(SIOCSIFHWADDR, &ifr)) < 0) {
+			*why = "set the MAC address";
+			return r;
+		}
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	if ((r = ifreq_ioctl(SIOCGIFMTU, &ifr)) < 0 || ifr.ifr_mtu != (int)mtu) {
+		ifr.ifr_mtu = (int)mtu;
+		if ((r = ifreq_ioctl(SIOCSIFMTU, &ifr)) < 0) {
+			*why = "set the MTU";
+			return r;
+		}
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
+	if ((r = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) < 0) {
+		*why = "read the interface flags";
+		return r;
+	}
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if ((r = ifreq_ioctl(SIOCSIFFLAGS, &ifr)) < 0) {
+			*why = "bring the interface up";
+			return r;
+		}
+	}
+	memcpy(t->mac, mac, MAC_LEN);
+	t->mtu = mtu;
+	return 0;
+}
+
+int tap_adopt(struct tap *t, int fd, const uint8_t mac[MAC_LEN], unsigned mtu, const char **why)
+{
+	struct ifreq ifr;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = fd;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		*why = "TUNGETIFF (the kept TAP fd)";
+		t->fd = -1;
+		return -errno;
+	}
+	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	r = configure(t, mac, mtu, why);
+	if (r < 0) {
+		close(fd);
+		t->fd = -1;
+	}
+	return r;
+}
+
 int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
 	     const char **why)
 {
@@ -43,35 +112,8 @@ int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN
 		goto fail;
 	}
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
-
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN);
-	if ((r = ifreq_ioctl(SIOCSIFHWADDR, &ifr)) < 0) {
-		*why = "set the MAC address";
+	if ((r = configure(t, mac, mtu, why)) < 0)
 		goto fail;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
-	ifr.ifr_mtu = (int)mtu;
-	if ((r = ifreq_ioctl(SIOCSIFMTU, &ifr)) < 0) {
-		*why = "set the MTU";
-		goto fail;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
-	if ((r = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) < 0) {
-		*why = "read the interface flags";
-		goto fail;
-	}
-	ifr.ifr_flags |= IFF_UP;
-	if ((r = ifreq_ioctl(SIOCSIFFLAGS, &ifr)) < 0) {
-		*why = "bring the interface up";
-		goto fail;
-	}
-	memcpy(t->mac, mac, MAC_LEN);
-	t->mtu = mtu;
 	return 0;
 fail:
 	close(t->fd);

@@ -21,6 +21,12 @@ struct tap {
  */
 int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
 	     const char **why);
+/**
+ * Take over an open TAP fd (kept across a SIGUSR2 re-exec): find its name,
+ * and set MAC, MTU and up only where they differ (we may have no
+ * CAP_NET_ADMIN any more).
+ */
+int tap_adopt(struct tap *t, int fd, const uint8_t mac[MAC_LEN], unsigned mtu, const char **why);
 /** Close the fd (the kernel removes the non-persistent device). */
 void tap_close(struct tap *t);
 

@@ -5,8 +5,10 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
+#include "log.h"
 
 const char *tls_errors(char *buf, size_t len)
 {
@@ -152,6 +154,68 @@ fail:
 	SSL_CTX_free(t->ctx);
 	t->ctx = NULL;
 	return -EINVAL;
+}
+
+int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+	X509_STORE_CTX *v;
+	int ok;
+
+	if (!peer) {
+		*why = "no peer certificate";
+		return -EINVAL;
+	}
+	v = X509_STORE_CTX_new();
+	if (!v || X509_STORE_CTX_init(v, SSL_CTX_get_cert_store(t->ctx), peer,
+				      SSL_get_peer_cert_chain(ssl)) != 1) {
+		X509_STORE_CTX_free(v);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	ok = X509_verify_cert(v);
+	if (ok != 1)
+		*why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(v));
+	X509_STORE_CTX_free(v);
+	ERR_clear_error();
+	return ok == 1 ? 0 : -EINVAL;
+}
+
+static long long not_after(X509 *x)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expires)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+
+	*cert_expires = not_after(SSL_CTX_get0_certificate(t->ctx));
+	*ca_expires = 0;
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		long long e = ca ? not_after(ca) : 0;
+
+		if (e && (!*ca_expires || e < *ca_expires))
+			*ca_expires = e;
+	}
+}
+
+void tls_warn_expiry(const struct tls *t, int days)
+{
+	long long cert, ca, now = (long long)time(NULL), soon = now + (long long)days * 86400;
+
+	tls_expiry(t, &cert, &ca);
+	if (cert && cert < soon)
+		log_warn("our certificate %s on %s", cert < now ? "expired" : "expires",
+			 strtok(ctime(&(time_t){(time_t)cert}), "\n"));
+	if (ca && ca < soon)
+		log_warn("a CA certificate %s on %s", ca < now ? "expired" : "expires",
+			 strtok(ctime(&(time_t){(time_t)ca}), "\n"));
 }
 
 void tls_fini(struct tls *t)

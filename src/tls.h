@@ -23,5 +23,16 @@ int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], const char **why);
 /** The verified peer's MAC after a handshake; 0, or -EINVAL with *why set. */
 int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], const char **why);
 
+/**
+ * Check a live session's peer certificate against the current CA and CRL
+ * (after a reload). 0, or -EINVAL with *why set.
+ */
+int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why);
+
+/** When our certificate and the soonest-expiring CA certificate expire (Unix time). */
+void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expires);
+/** Log a warning if our certificate or a CA expires within days. */
+void tls_warn_expiry(const struct tls *t, int days);
+
 /** Drain OpenSSL's error queue into buf (the first error, for logs); returns buf. */
 const char *tls_errors(char *buf, size_t len);

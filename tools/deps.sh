@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential meson ninja-build pkg-config
-	libssl-dev libjson-c-dev libcmocka-dev libc-ares-dev libavahi-client-dev
+	libssl-dev libjson-c-dev libcmocka-dev libc-ares-dev libavahi-client-dev libsystemd-dev
 	# runtime of tests and demo
 	openssl iproute2 iputils-ping iputils-arping tcpdump jq socat graphviz
 	# discovery tests: a D-Bus and avahi-daemon per namespace, a DNS server
