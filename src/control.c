@@ -311,6 +311,13 @@ static void do_nodes(struct client *c)
 		json_object_object_add(n, "address", json_object_new_string(addr));
 		json_object_object_add(n, "source",
 				       json_object_new_string(nodes_source_name(a->source)));
+		struct json_object *srcs = json_object_new_array();
+
+		for (int s = 0; s < NODE_SRC_COUNT; s++) {
+			if (a->sources & (1u << s))
+				json_object_array_add(srcs, json_object_new_string(nodes_source_name(s)));
+		}
+		json_object_object_add(n, "sources", srcs);
 		add_u64(n, "fails", a->fails);
 		json_object_object_add(n, "last_success",
 				       a->last_success_wall_ms

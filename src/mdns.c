@@ -60,6 +60,7 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 {
 	struct mdns *m = arg;
 
+	log_debug("mdns: entry group state %d", (int)state);
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_info("mdns: published %s as '%s'", MDNS_SERVICE, m->name);
@@ -140,6 +141,11 @@ static void resolve_cb(AvahiServiceResolver *res, AvahiIfIndex iface, AvahiProto
 	}
 	if (mac_eq(mac, m->d->mac))
 		goto out;
+	/* a service answered through loopback is never another node */
+	if ((addr->proto == AVAHI_PROTO_INET && (ntohl(addr->data.ipv4.address) >> 24) == 127) ||
+	    (addr->proto == AVAHI_PROTO_INET6 &&
+	     IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)addr->data.ipv6.address)))
+		goto out;
 	memset(&ss, 0, sizeof(ss));
 	if (addr->proto == AVAHI_PROTO_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
@@ -180,7 +186,13 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 
 	switch (event) {
 	case AVAHI_BROWSER_NEW:
-		if (flags & AVAHI_LOOKUP_RESULT_OUR_OWN)
+		/*
+		 * Services seen through our own TAP are nodes reached over the
+		 * mesh itself: dialling those addresses would tunnel the VPN
+		 * through itself.
+		 */
+		if ((flags & AVAHI_LOOKUP_RESULT_OUR_OWN) ||
+		    (iface > 0 && (unsigned)iface == if_nametoindex(m->d->tap.name)))
 			return;
 		if (!avahi_service_resolver_new(m->client, iface, proto, name, type, domain,
 						AVAHI_PROTO_UNSPEC, 0, resolve_cb, m))
@@ -216,6 +228,7 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 
 	/* callbacks come from inside avahi_client_new, before it returns */
 	m->client = c;
+	log_debug("mdns: client state %d", (int)state);
 	switch (state) {
 	case AVAHI_CLIENT_S_RUNNING:
 		if (m->warned_no_daemon || m->warned_no_bus)

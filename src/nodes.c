@@ -78,6 +78,7 @@ struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct so
 		if (mac)
 			a->verify_mac = true;
 		a->learned_wall_ms = now_wall_ms;
+		a->sources |= 1u << src;
 		/* a better source wins: config beats everything, then what the mesh says */
 		if (src < a->source)
 			a->source = src;
@@ -106,6 +107,7 @@ struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct so
 	memcpy(&slot->sa, sa, salen);
 	slot->salen = salen;
 	slot->source = src;
+	slot->sources = 1u << src;
 	slot->learned_wall_ms = now_wall_ms;
 	n->dirty = true;
 	return slot;

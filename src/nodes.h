@@ -27,7 +27,8 @@ struct node_addr {
 	uint8_t mac[MAC_LEN];
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	enum node_source source;
+	enum node_source source; /* the best source it was learned from */
+	unsigned sources;        /* every source it was learned from: 1 << enum node_source */
 	uint64_t learned_wall_ms;      /* learned or refreshed */
 	uint64_t last_success_wall_ms; /* last link up through this address; 0: never */
 	unsigned fails;                /* failed dials since the last success */
