@@ -47,6 +47,7 @@ static const struct key_def keys[] = {
 	{"interface", KEY_IFNAME, offsetof(struct config, interface), 0, 0, 0,
 	 "TAP interface name template"},
 	UINT(mtu, 68, 65000, "TAP MTU"),
+	BOOL(offload, "TAP offloads: 64 KiB TCP frames to peers that take them"),
 	STR(control, "control socket path"),
 	UINT(announce_interval, 1, 3600, "seconds between announcements"),
 	UINT(route_timeout, 1, 86400, "seconds a route lives without a fresh INFO"),
@@ -67,6 +68,7 @@ void config_init(struct config *c)
 	c->ca = strdup("/etc/invpn/ca.crt");
 	c->port = CONFIG_DEFAULT_PORT;
 	c->mdns = true;
+	c->offload = true;
 	c->cache = strdup("/var/lib/invpn/peers.cache");
 	c->min_links = 2;
 	c->max_links = 16;

@@ -36,6 +36,7 @@ struct config {
 	char *cache;
 	unsigned min_links, max_links;
 	bool no_incoming, no_relay;
+	bool offload; /* TAP offloads (TSO, checksums) and large frames to peers that take them */
 	char *interface;
 	unsigned mtu;
 	char *control;

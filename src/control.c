@@ -202,6 +202,7 @@ static struct json_object *counters_json(const struct daemon_counters *c)
 	add_u64(o, "drop_tap_write", c->drop_tap_write);
 	add_u64(o, "bad_frames", c->bad_frames);
 	add_u64(o, "links_refused", c->links_refused);
+	add_u64(o, "drop_offload", c->drop_offload);
 	return o;
 }
 

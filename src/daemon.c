@@ -232,6 +232,7 @@ static void on_tick(struct loop_timer *t)
 static void after_round(void *arg)
 {
 	link_after_round(arg);
+	switch_after_round(arg);
 	control_after_round(arg);
 	mdns_after_round(arg);
 }
@@ -376,7 +377,7 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 	if (d->tunfd >= 0)
 		r = tap_adopt(&d->tap, d->tunfd, d->mac, cfg->mtu, &why);
 	else
-		r = tap_open(&d->tap, cfg->interface, d->mac, cfg->mtu, &why);
+		r = tap_open(&d->tap, cfg->interface, d->mac, cfg->mtu, cfg->offload, &why);
 	if (r < 0) {
 		snprintf(err, errlen, "interface %s: %s: %s", cfg->interface, why, strerror(-r));
 		goto fail;

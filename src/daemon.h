@@ -26,6 +26,8 @@ struct mdns;
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
 #define DAEMON_TAP_HEADROOM 16
+/* a TSO super-frame (64 KiB of IP) and its Ethernet header, with room to spare */
+#define DAEMON_TAP_MAX_READ (65536 + 256)
 
 /* Node-wide counters (per-link ones live in struct link). */
 struct daemon_counters {
@@ -39,6 +41,7 @@ struct daemon_counters {
 	uint64_t drop_tap_write;    /* the TAP would not take a frame */
 	uint64_t bad_frames;        /* malformed frames (their links were closed) */
 	uint64_t links_refused;     /* handshakes that failed or were refused */
+	uint64_t drop_offload;      /* super-frames or checksums we could not handle */
 };
 
 struct invpnd {
@@ -72,6 +75,8 @@ struct invpnd {
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
 	struct loop_timer watchdog_timer;
+	struct loop_timer tap_recheck; /* back-pressure: look at the queues again */
+	bool link_filling; /* a data frame took a link past half full this round */
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
 
@@ -90,7 +95,9 @@ struct invpnd {
 	/* frames built for forwarding (one at a time) */
 	uint8_t scratch[PROTO_MAX_FRAME + 64];
 	/* TAP reads land here, after room for a frame header */
-	uint8_t tap_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
+	uint8_t tap_buf[DAEMON_TAP_HEADROOM + DAEMON_TAP_MAX_READ];
+	/* frames cut from a super-frame for a peer that cannot take it, one at a time */
+	uint8_t seg_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
 	char scratch_reason[320];
 	bool stopping;
 };

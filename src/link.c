@@ -419,6 +419,7 @@ static void link_flush(struct link *l)
 		if (n > 0) {
 			l->out_start += (size_t)n;
 			l->pending_write = 0;
+			l->last_tx_progress_ms = l->d->loop.now_ms;
 			continue;
 		}
 		switch (SSL_get_error(l->ssl, n)) {
@@ -439,6 +440,7 @@ static void link_flush(struct link *l)
 	if (l->state != LINK_UP)
 		return;
 	l->out_start = l->out_end = 0;
+	l->last_tx_progress_ms = l->d->loop.now_ms;
 	if (l->want_write) {
 		l->want_write = false;
 		update_events(l);
@@ -493,6 +495,8 @@ uint8_t *link_reserve(struct link *l, size_t n, bool control)
 		l->d->counters.drop_queue_full++;
 		return NULL;
 	}
+	if (!control && link_queued(l) + n > LINK_OUT_DATA_CAP / 2)
+		l->d->link_filling = true;
 	if (l->out_end + n > LINK_OUT_CAP) {
 		/* allowed by SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: the bytes stay the same */
 		memmove(l->out, l->out + l->out_start, link_queued(l));

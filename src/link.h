@@ -49,6 +49,7 @@ struct link {
 	bool want_write;  /* TLS needs the socket writable */
 	bool on_dirty_list;
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
+	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
 	socklen_t addrlen;
@@ -57,6 +58,7 @@ struct link {
 	uint8_t peer_mac[MAC_LEN]; /* valid once UP */
 	uint64_t addr_id;          /* the directory address dialled (0: incoming) */
 	uint64_t created_ms, up_ms, last_rx_ms;
+	uint64_t last_tx_progress_ms; /* the last time TLS took bytes (or the queue was empty) */
 
 	uint8_t *in;
 	size_t in_len;

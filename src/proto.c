@@ -32,6 +32,10 @@ const char *proto_type_name(uint8_t type)
 		return "UNICAST";
 	case PROTO_BROADCAST:
 		return "BROADCAST";
+	case PROTO_CAPS:
+		return "CAPS";
+	case PROTO_UNICAST_GSO:
+		return "UNICAST GSO";
 	default:
 		return "unknown";
 	}
@@ -144,6 +148,26 @@ int proto_decode_broadcast(const uint8_t *body, size_t len, struct proto_broadca
 	return 0;
 }
 
+int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps)
+{
+	/* longer bodies are a later version's: take what we know */
+	if (len < PROTO_CAPS_BODY)
+		return -EBADMSG;
+	if (body[0] != PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	*caps = (uint32_t)proto_get16(body + 1) << 16 | proto_get16(body + 3);
+	return 0;
+}
+
+int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
+			     struct proto_unicast *out)
+{
+	if (len < PROTO_GSO_HDR + PROTO_UNICAST_FIXED)
+		return -EBADMSG;
+	*gso_hdr = body;
+	return proto_decode_unicast(body + PROTO_GSO_HDR, len - PROTO_GSO_HDR, out);
+}
+
 /* Check room for a body of body_len bytes; returns the wire size or -ENOSPC. */
 static int frame_size(size_t cap, size_t body_len)
 {
@@ -235,6 +259,19 @@ int proto_encode_health_resp(uint8_t *buf, size_t cap, const struct proto_health
 	b = put_counted(b, r->trace, r->ntrace, MAC_LEN);
 	if (r->nrtrace)
 		memcpy(b, r->rtrace, r->nrtrace * MAC_LEN);
+	return size;
+}
+
+int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps)
+{
+	int size = frame_size(cap, PROTO_CAPS_BODY);
+
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_CAPS, PROTO_CAPS_BODY);
+	buf[3] = PROTO_VERSION;
+	proto_put16(buf + 4, (uint16_t)(caps >> 16));
+	proto_put16(buf + 6, (uint16_t)caps);
 	return size;
 }
 

@@ -17,9 +17,16 @@ enum proto_type {
 	PROTO_INFO = 0x01,
 	PROTO_HEALTH_REQ = 0x02,
 	PROTO_HEALTH_RESP = 0x03,
+	PROTO_CAPS = 0x04,          /* (ext) what a node can take; originals skip it */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
+	PROTO_UNICAST_GSO = 0x82,   /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
 };
+
+/* CAPS bits */
+#define PROTO_CAPS_GSO 0x00000001u
+#define PROTO_CAPS_BODY 5 /* version, u32 caps */
+#define PROTO_GSO_HDR 10  /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
 
 #define PROTO_VERSION 1
 #define PROTO_LEN_SIZE 2
@@ -135,6 +142,10 @@ int proto_decode_health_req(const uint8_t *body, size_t len, struct proto_health
 int proto_decode_health_resp(const uint8_t *body, size_t len, struct proto_health_resp *out);
 int proto_decode_unicast(const uint8_t *body, size_t len, struct proto_unicast *out);
 int proto_decode_broadcast(const uint8_t *body, size_t len, struct proto_broadcast *out);
+int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps);
+/** A UNICAST_GSO: the header (wire form) and the frame it carries. */
+int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
+			     struct proto_unicast *out);
 
 /*
  * Encoders write a whole wire frame (with len and type) into buf and return
@@ -148,6 +159,8 @@ int proto_encode_health_resp(uint8_t *buf, size_t cap, const struct proto_health
 int proto_encode_unicast(uint8_t *buf, size_t cap, const uint8_t *eth, size_t eth_len);
 int proto_encode_broadcast(uint8_t *buf, size_t cap, int64_t id, const uint8_t *eth,
 			   size_t eth_len);
+
+int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps);
 
 /** Bytes of ip for an iptype (0, 4, 16), or -1 if the iptype is unknown. */
 int proto_iptype_len(uint8_t iptype);

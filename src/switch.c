@@ -13,6 +13,7 @@
 #include "log.h"
 #include "proto.h"
 #include "tap.h"
+#include "vnet.h"
 
 #define TAP_BATCH 64
 
@@ -28,7 +29,81 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 	}
 }
 
-static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n)
+static void tap_deliver(struct invpnd *d, const uint8_t *vhdr, const uint8_t *eth, size_t n)
+{
+	if (tap_write(&d->tap, vhdr, eth, n) < 0) {
+		d->counters.drop_tap_write++;
+		return;
+	}
+	d->counters.tap_tx_frames++;
+	d->counters.tap_tx_bytes += n;
+}
+
+/* Where the frames cut from a super-frame go. */
+struct pieces {
+	struct invpnd *d;
+	struct link *via; /* unicast to this link; NULL: see below */
+	bool flood;       /* as BROADCAST to every link */
+};
+
+static void emit_piece(uint8_t *eth, size_t n, void *arg)
+{
+	struct pieces *p = arg;
+	struct invpnd *d = p->d;
+
+	/* eth lies DAEMON_TAP_HEADROOM into d->seg_buf: room for any header */
+	if (p->flood) {
+		uint8_t *wire = eth - (PROTO_HDR_SIZE + PROTO_BCAST_FIXED - 2 * MAC_LEN);
+		int size = proto_encode_broadcast(wire, n + 5, daemon_next_id(d), eth, n);
+
+		if (size > 0)
+			flood(d, NULL, wire, (size_t)size, false);
+	} else if (p->via) {
+		proto_put_header(eth - PROTO_HDR_SIZE, PROTO_UNICAST, n);
+		link_send(p->via, eth - PROTO_HDR_SIZE, n + PROTO_HDR_SIZE, false);
+	} else {
+		tap_deliver(d, NULL, eth, n);
+	}
+}
+
+/* Cut a super-frame (or finish a checksum) for a destination that cannot take it whole. */
+static void send_pieces(struct invpnd *d, const uint8_t *eth, size_t n, const struct vnet_hdr *h,
+			struct link *via, bool flood_them)
+{
+	struct pieces p = {d, via, flood_them};
+
+	if (vnet_segment(eth, n, h, d->seg_buf + DAEMON_TAP_HEADROOM,
+			 sizeof(d->seg_buf) - DAEMON_TAP_HEADROOM, emit_piece, &p) < 0)
+		d->counters.drop_offload++;
+}
+
+/* A frame from the TAP that the kernel left work on: a super-frame, or a checksum to finish. */
+static void tap_offloaded(struct invpnd *d, uint8_t *eth, size_t n, const struct vnet_hdr *h)
+{
+	struct link *via;
+
+	if (mac_is_group(eth)) {
+		send_pieces(d, eth, n, h, NULL, true);
+		return;
+	}
+	via = route_lookup(&d->routes, eth);
+	if (!via) {
+		d->counters.drop_no_route++;
+		return;
+	}
+	if ((via->peer_caps & PROTO_CAPS_GSO) && n + PROTO_GSO_HDR + 1 <= PROTO_MAX_LEN) {
+		/* in place: the wire header goes where the kernel's was */
+		uint8_t *wire = eth - PROTO_GSO_HDR - PROTO_HDR_SIZE;
+
+		vnet_hdr_to_wire(h, eth - PROTO_GSO_HDR);
+		proto_put_header(wire, PROTO_UNICAST_GSO, n + PROTO_GSO_HDR);
+		link_send(via, wire, n + PROTO_GSO_HDR + PROTO_HDR_SIZE, false);
+		return;
+	}
+	send_pieces(d, eth, n, h, via, false);
+}
+
+static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n, const struct vnet_hdr *h)
 {
 	struct link *via;
 
@@ -41,6 +116,13 @@ static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n)
 		d->counters.drop_foreign_src++;
 		return;
 	}
+	if (!vnet_is_plain(h)) {
+		tap_offloaded(d, eth, n, h);
+		return;
+	}
+	/* a plain frame's BROADCAST form must fit the len field */
+	if (n > PROTO_MAX_LEN - PROTO_BCAST_FIXED)
+		return;
 	if (mac_is_group(eth)) {
 		/* broadcast and multicast alike (PROTOCOL.md fix): built in place */
 		uint8_t *wire = eth - (PROTO_HDR_SIZE + PROTO_BCAST_FIXED - 2 * MAC_LEN);
@@ -63,11 +145,12 @@ void switch_tap_readable(struct loop_io *io, uint32_t events)
 {
 	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, tap_io));
 	uint8_t *eth = d->tap_buf + DAEMON_TAP_HEADROOM;
-	/* the largest frame whose BROADCAST form still fits the len field */
-	size_t cap = PROTO_MAX_LEN - PROTO_BCAST_FIXED;
+	size_t hlen = d->tap.vnet ? VNET_HDR_LEN : 0;
 
 	for (int i = 0; i < TAP_BATCH; i++) {
-		ssize_t n = tap_read(&d->tap, eth, cap);
+		/* with offloads, the kernel's header lands just before the frame */
+		ssize_t n = tap_read(&d->tap, eth - hlen, DAEMON_TAP_MAX_READ + hlen);
+		struct vnet_hdr h = {0};
 
 		if (n <= 0) {
 			if (n < 0)
@@ -75,18 +158,15 @@ void switch_tap_readable(struct loop_io *io, uint32_t events)
 						"%s: read: %s", d->tap.name, strerror((int)-n));
 			return;
 		}
-		tap_frame(d, eth, (size_t)n);
+		if ((size_t)n < hlen)
+			continue;
+		if (hlen)
+			vnet_hdr_from_kernel(eth - hlen, &h);
+		tap_frame(d, eth, (size_t)n - hlen, &h);
+		/* let that link drain before reading more: after_round decides */
+		if (d->link_filling)
+			return;
 	}
-}
-
-static void tap_deliver(struct invpnd *d, const uint8_t *eth, size_t n)
-{
-	if (tap_write(&d->tap, eth, n) < 0) {
-		d->counters.drop_tap_write++;
-		return;
-	}
-	d->counters.tap_tx_frames++;
-	d->counters.tap_tx_bytes += n;
 }
 
 static void bad_frame(struct invpnd *d, struct link *from, uint8_t type, const char *why)
@@ -301,7 +381,7 @@ static void on_unicast(struct invpnd *d, struct link *from, uint8_t *body, size_
 	if (!decoded(d, from, PROTO_UNICAST, proto_decode_unicast(body, len, &u)))
 		return;
 	if (mac_eq(u.dst, d->mac)) {
-		tap_deliver(d, u.eth, u.eth_len);
+		tap_deliver(d, NULL, u.eth, u.eth_len);
 		return;
 	}
 	via = route_lookup(&d->routes, u.dst);
@@ -326,7 +406,48 @@ static void on_broadcast(struct invpnd *d, struct link *from, uint8_t *body, siz
 	/* in place: the id's last six bytes become the broadcast destination */
 	eth = body + 8 - MAC_LEN;
 	memset(eth, 0xff, MAC_LEN);
-	tap_deliver(d, eth, len - 8 + MAC_LEN);
+	tap_deliver(d, NULL, eth, len - 8 + MAC_LEN);
+}
+
+static void on_unicast_gso(struct invpnd *d, struct link *from, uint8_t *body, size_t len)
+{
+	struct proto_unicast u;
+	const uint8_t *gh;
+	struct vnet_hdr h;
+	struct link *via;
+
+	if (!decoded(d, from, PROTO_UNICAST_GSO, proto_decode_unicast_gso(body, len, &gh, &u)))
+		return;
+	vnet_hdr_from_wire(gh, &h);
+	if (mac_eq(u.dst, d->mac)) {
+		if (d->tap.vnet) {
+			uint8_t kh[VNET_HDR_LEN];
+
+			/* the kernel checks the header; a bad one is refused there */
+			vnet_hdr_to_kernel(&h, kh);
+			tap_deliver(d, kh, u.eth, u.eth_len);
+		} else {
+			send_pieces(d, u.eth, u.eth_len, &h, NULL, false);
+		}
+		return;
+	}
+	via = route_lookup(&d->routes, u.dst);
+	if (d->cfg->no_relay || !via || via == from) {
+		d->counters.drop_no_route++;
+		return;
+	}
+	if (via->peer_caps & PROTO_CAPS_GSO)
+		link_send(via, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE, false);
+	else
+		send_pieces(d, u.eth, u.eth_len, &h, via, false);
+}
+
+static void on_caps(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	uint32_t caps;
+
+	if (decoded(d, from, PROTO_CAPS, proto_decode_caps(body, len, &caps)))
+		from->peer_caps = caps;
 }
 
 void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t len)
@@ -352,6 +473,12 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 		break;
 	case PROTO_BROADCAST:
 		on_broadcast(d, from, body, blen);
+		break;
+	case PROTO_CAPS:
+		on_caps(d, from, body, blen);
+		break;
+	case PROTO_UNICAST_GSO:
+		on_unicast_gso(d, from, body, blen);
 		break;
 	default:
 		/* unknown types are skipped: their len says how far */
@@ -395,7 +522,11 @@ static void replay_route(const struct route *r, void *arg)
 void switch_link_up(struct invpnd *d, struct link *l)
 {
 	struct replay rp = {l};
+	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 
+	/* what we can take: large frames, if our TAP hands them over (PROTOCOL: CAPS) */
+	if (d->tap.vnet && proto_encode_caps(caps, sizeof(caps), PROTO_CAPS_GSO) > 0)
+		link_send(l, caps, sizeof(caps), true);
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);
 	if (!d->cfg->no_relay)
@@ -411,6 +542,34 @@ void switch_link_down(struct invpnd *d, struct link *l)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
 	if (!d->stopping)
 		switch_announce(d);
+}
+
+#define BACKPRESSURE_STALL_MS 200
+
+static void on_tap_recheck(struct loop_timer *t)
+{
+	/* nothing to do here: the round this timer ends re-checks the queues */
+}
+
+void switch_after_round(struct invpnd *d)
+{
+	bool busy = false;
+
+	d->link_filling = false;
+	if (d->tap.fd < 0 || !d->tap_io.registered)
+		return;
+	for (struct link *l = d->links; l && !busy; l = l->next) {
+		busy = l->state == LINK_UP && link_queued(l) > LINK_OUT_DATA_CAP / 2 &&
+		       d->loop.now_ms - l->last_tx_progress_ms < BACKPRESSURE_STALL_MS;
+	}
+	if (busy && d->tap_io.events) {
+		loop_io_mod(&d->loop, &d->tap_io, 0);
+		/* a link that stops moving must not hold the TAP for long */
+		loop_timer_arm(&d->loop, &d->tap_recheck, BACKPRESSURE_STALL_MS, on_tap_recheck);
+	} else if (!busy && !d->tap_io.events) {
+		loop_io_mod(&d->loop, &d->tap_io, EPOLLIN);
+		loop_timer_cancel(&d->loop, &d->tap_recheck);
+	}
 }
 
 void switch_links_changed(struct invpnd *d)

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include "vnet.h"
 
 static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 {
@@ -81,6 +84,7 @@ int tap_adopt(struct tap *t, int fd, const uint8_t mac[MAC_LEN], unsigned mtu, c
 		return -errno;
 	}
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+	t->vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	r = configure(t, mac, mtu, why);
@@ -92,7 +96,7 @@ int tap_adopt(struct tap *t, int fd, const uint8_t mac[MAC_LEN], unsigned mtu, c
 }
 
 int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
-	     const char **why)
+	     bool offload, const char **why)
 {
 	struct ifreq ifr;
 	int r;
@@ -104,7 +108,7 @@ int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN
 		return -errno;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name_template);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
@@ -112,6 +116,14 @@ int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN
 		goto fail;
 	}
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+	t->vnet = offload;
+	/* the kernel may now hand us TCP super-frames and leave checksums to us */
+	if (offload &&
+	    ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0) {
+		r = -errno;
+		*why = "TUNSETOFFLOAD";
+		goto fail;
+	}
 	if ((r = configure(t, mac, mtu, why)) < 0)
 		goto fail;
 	return 0;
@@ -137,9 +149,15 @@ ssize_t tap_read(struct tap *t, uint8_t *buf, size_t cap)
 	return n;
 }
 
-int tap_write(struct tap *t, const uint8_t *frame, size_t len)
+int tap_write(struct tap *t, const uint8_t *vhdr, const uint8_t *frame, size_t len)
 {
-	if (write(t->fd, frame, len) < 0)
+	static const uint8_t plain[VNET_HDR_LEN];
+	struct iovec iov[2] = {
+		{.iov_base = (void *)(uintptr_t)(vhdr ? vhdr : plain), .iov_len = VNET_HDR_LEN},
+		{.iov_base = (void *)(uintptr_t)frame, .iov_len = len},
+	};
+
+	if (t->vnet ? writev(t->fd, iov, 2) < 0 : write(t->fd, frame, len) < 0)
 		return -errno;
 	return 0;
 }

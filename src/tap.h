@@ -2,6 +2,7 @@
 #pragma once
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,6 +14,7 @@ struct tap {
 	char name[IFNAMSIZ];
 	uint8_t mac[MAC_LEN];
 	unsigned mtu;
+	bool vnet; /* every frame read or written has a virtio_net_hdr in front */
 };
 
 /**
@@ -20,7 +22,7 @@ struct tap {
  * bring it up. 0 or -errno; *why names the step that failed.
  */
 int tap_open(struct tap *t, const char *name_template, const uint8_t mac[MAC_LEN], unsigned mtu,
-	     const char **why);
+	     bool offload, const char **why);
 /**
  * Take over an open TAP fd (kept across a SIGUSR2 re-exec): find its name,
  * and set MAC, MTU and up only where they differ (we may have no
@@ -30,7 +32,13 @@ int tap_adopt(struct tap *t, int fd, const uint8_t mac[MAC_LEN], unsigned mtu, c
 /** Close the fd (the kernel removes the non-persistent device). */
 void tap_close(struct tap *t);
 
-/** Read one frame; returns its size, 0 if none is ready, or -errno. */
+/**
+ * Read one frame (behind its virtio_net_hdr if t->vnet); returns the size
+ * read, 0 if none is ready, or -errno.
+ */
 ssize_t tap_read(struct tap *t, uint8_t *buf, size_t cap);
-/** Write one frame; 0, or -errno (a full queue is -EAGAIN: the frame is dropped). */
-int tap_write(struct tap *t, const uint8_t *frame, size_t len);
+/**
+ * Write one frame; vhdr is its virtio_net_hdr in kernel form (NULL: a plain
+ * frame). 0, or -errno (a full queue is -EAGAIN: the frame is dropped).
+ */
+int tap_write(struct tap *t, const uint8_t *vhdr, const uint8_t *frame, size_t len);

@@ -101,6 +101,9 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(t->ctx, 0);
+	/* AES-128-GCM is as safe here and faster than OpenSSL's first choice, AES-256 */
+	SSL_CTX_set_ciphersuites(t->ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
+					 "TLS_AES_256_GCM_SHA384");
 
 	if (SSL_CTX_load_verify_locations(t->ctx, c->ca, NULL) != 1) {
 		snprintf(err, errlen, "%s: ca: cannot load CA certificates: %s", c->ca,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A small invpn mesh on this machine: install what is missing, build, start
-# four nodes in network namespaces, show them find each other and carry
-# pings, then clean everything up.
+# four nodes in network namespaces, show them find each other by mDNS (no
+# addresses configured anywhere) and carry pings, then clean everything up.
 #
 #          bridge (in namespace inv<pid>br), underlay 198.18.77.0/24
 #     +----------+----------+----------+
 #     n1         n2         n3         n4      overlay 10.201.77.N/24 on each TAP
-#  .1 (seed)    .2         .3         .4       n2..n4 know only n1's address
+#     .1         .2         .3         .4
+#  each node: its own dbus-daemon + avahi-daemon (as a LAN host would have),
+#  and invpnd with nothing but its certificate
 #
 # Only addresses inside namespaces made here are used; nothing leaves the machine.
 set -euo pipefail
@@ -30,6 +32,7 @@ nodes=(n1 n2 n3 n4)
 
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for f in "$work"/*/dbus.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	for n in "${nodes[@]}"; do ip netns del "$pre$n" 2>/dev/null || true; done
 	ip netns del "${pre}br" 2>/dev/null || true
@@ -66,15 +69,35 @@ for n in "${nodes[@]}"; do
 	ip -n "$pre$n" link set eth0 up
 done
 
-say "start invpnd on each node (n2, n3, n4 are told only n1's address)"
-i=0
+say "a D-Bus system bus and avahi-daemon per node (mDNS on the LAN)"
 for n in "${nodes[@]}"; do
-	i=$((i + 1))
-	seed=()
-	[ "$n" != n1 ] && seed=(--init 198.18.77.1)
-	ip netns exec "$pre$n" "$invpnd" -f --key "$work/$n/node.key" --cert "$work/$n/node.crt" \
+	d=$work/$n
+	cat >"$d/bus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=$d/bus.sock</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/>
+<allow send_type="method_call"/><allow send_type="signal"/><allow send_type="method_return"/>
+<allow send_type="error"/><allow receive_type="method_call"/><allow receive_type="signal"/>
+<allow receive_type="method_return"/><allow receive_type="error"/></policy></busconfig>
+EOC
+	printf '[server]\nhost-name=%s\ndeny-interfaces=invpn0\nuse-ipv6=no\n[publish]\npublish-hinfo=no\npublish-workstation=no\n' \
+		"$pre-$n" >"$d/avahi.conf"
+	ip netns exec "$pre$n" dbus-daemon --config-file="$d/bus.conf" --fork --print-pid=3 3>"$d/dbus.pid"
+	ip netns exec "$pre$n" unshare --mount --propagation private sh -c "
+		mount -t tmpfs -o mode=755 demo-run /run && mkdir -p /run/avahi-daemon &&
+		DBUS_SYSTEM_BUS_ADDRESS=unix:path=$d/bus.sock exec avahi-daemon -f $d/avahi.conf \
+			--no-chroot --no-drop-root --no-rlimits --no-proc-title" >"$d/avahi.log" 2>&1 &
+	pids+=($!)
+	echo "  $n: dbus-daemon + avahi-daemon"
+done
+
+say "start invpnd on each node: a certificate and nothing else (no addresses, no seeds)"
+for n in "${nodes[@]}"; do
+	ip netns exec "$pre$n" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/$n/bus.sock" \
+		"$invpnd" -f --key "$work/$n/node.key" --cert "$work/$n/node.crt" \
 		--ca "$work/$n/ca.crt" --cache "$work/$n.cache" --control "$work/$n.sock" \
-		--interface invpn0 --mdns no "${seed[@]}" >"$work/$n.log" 2>&1 &
+		--interface invpn0 >"$work/$n.log" 2>&1 &
 	pids+=($!)
 done
 start=$(date +%s.%N)
@@ -104,6 +127,9 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "  after %.1f s:\n", b -
 for n in "${nodes[@]}"; do
 	printf '  %s: %s links\n' "$n" "$(ctl "$n" --json status | jq -r .links)"
 done
+
+say "how n2 learned about the others (invpnctl nodes)"
+ctl n2 nodes
 
 say "links of n2 (invpnctl peers)"
 ctl n2 peers
