@@ -94,7 +94,7 @@ int cache_parse_line(const char *line, uint8_t mac[MAC_LEN], struct sockaddr_sto
 	unsigned port;
 	unsigned long long last;
 
-	if (sscanf(line, "%31s %63s %u %15s %llu %1s", macs, ip, &port, src, &last, extra) != 5)
+	if (sscanf(line, "%31s %63s %5u %15s %llu %1s", macs, ip, &port, src, &last, extra) != 5)
 		return -EINVAL;
 	if (mac_parse(macs, mac) < 0 || !mac_is_node(mac) || port == 0 || port > 65535)
 		return -EINVAL;

@@ -30,7 +30,7 @@ static int set_wait(struct ctl_request *req, double seconds, const char **why)
 		*why = "wait must be more than 0 and at most 60 seconds";
 		return -EINVAL;
 	}
-	req->wait_ms = (unsigned)(seconds * 1000);
+	req->wait_ms = (unsigned)(seconds * 1000 + 0.5); /* as invpnctl: 1.001 s is 1001 ms */
 	return 0;
 }
 

@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (config_parse_args(argc, argv, &cl, err, sizeof(err)) < 0) {
-		fprintf(stderr, "invpnd: %s\n(see invpnd --help)\n", err);
+		fprintf(stderr, "invpnd: %s (see invpnd --help)\n", err);
 		return EXIT_USAGE;
 	}
 	if (cl.help) {
