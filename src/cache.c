@@ -132,7 +132,11 @@ int cache_load(struct nodes *n, const char *path, uint64_t now_wall_ms)
 
 	if (!f)
 		return -errno;
-	if (!fgets(line, sizeof(line), f) || strncmp(line, CACHE_HEADER, strlen(CACHE_HEADER))) {
+	if (fgets(line, sizeof(line), f))
+		line[strcspn(line, "\n")] = '\0';
+	else
+		line[0] = '\0';
+	if (strcmp(line, CACHE_HEADER)) {
 		log_warn("%s: not an invpn peer cache (bad header): ignored", path);
 		fclose(f);
 		return -EINVAL;
@@ -147,6 +151,15 @@ int cache_load(struct nodes *n, const char *path, uint64_t now_wall_ms)
 		struct node_addr *a;
 
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			/* longer than any entry: skip the rest, never parse a tail as a line */
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			log_warn("%s:%u: line too long: skipped", path, lineno);
+			continue;
+		}
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (cache_parse_line(line, mac, &ss, &sslen, &src, &last) < 0) {

@@ -328,10 +328,10 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		if (k->type == KEY_IFNAME) {
 			const char *pct = strchr(value, '%');
 
-			if (strlen(value) >= IFNAMSIZ - 1)
+			if (strlen(value) >= IFNAMSIZ)
 				return fail(err, errlen, where, k->name,
 					    "'%s' is too long (at most %d characters)", value,
-					    IFNAMSIZ - 2);
+					    IFNAMSIZ - 1);
 			if (strchr(value, '/') || strpbrk(value, " \t") ||
 			    (pct && (pct[1] != 'd' || strchr(pct + 1, '%'))))
 				return fail(err, errlen, where, k->name,
@@ -530,6 +530,8 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 				if (strlen(name) >= sizeof(names[0]))
 					return fail(err, errlen, "command line", a, "unknown option");
 				strcpy(names[n], name);
+				if (!find_key(name))
+					return fail(err, errlen, "command line", a, "unknown option");
 				if (is_bool_key(name) &&
 				    (i + 1 >= argc || parse_bool(argv[i + 1], &(bool){0}) < 0))
 					value = "yes"; /* a bare flag means yes */

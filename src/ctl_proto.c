@@ -26,8 +26,8 @@ int ctl_command_parse(const char *name)
 
 static int set_wait(struct ctl_request *req, double seconds, const char **why)
 {
-	if (!(seconds > 0) || seconds * 1000 > CTL_MAX_WAIT_MS) {
-		*why = "wait must be more than 0 and at most 60 seconds";
+	if (!(seconds >= 0.001) || seconds * 1000 > CTL_MAX_WAIT_MS) {
+		*why = "wait must be from 0.001 to 60 seconds";
 		return -EINVAL;
 	}
 	req->wait_ms = (unsigned)(seconds * 1000 + 0.5); /* as invpnctl: 1.001 s is 1001 ms */

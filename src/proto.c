@@ -284,8 +284,9 @@ int proto_encode_unicast(uint8_t *buf, size_t cap, const uint8_t *eth, size_t et
 	size = frame_size(cap, eth_len);
 	if (size < 0)
 		return size;
-	proto_put_header(buf, PROTO_UNICAST, eth_len);
+	/* the frame first: eth may overlap buf (in-place building) */
 	memmove(buf + PROTO_HDR_SIZE, eth, eth_len);
+	proto_put_header(buf, PROTO_UNICAST, eth_len);
 	return size;
 }
 
