@@ -320,7 +320,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	case KEY_IFNAME: {
 		char **s = field;
 
-		if (!*value)
+		/* an empty cache means: keep none */
+		if (!*value && strcmp(k->name, "cache"))
 			return fail(err, errlen, where, k->name, "empty value");
 		if (k->type == KEY_ADDR && !is_ip_literal(value))
 			return fail(err, errlen, where, k->name, "'%s' is not an IP address",

@@ -330,7 +330,7 @@ void daemon_reexec(struct invpnd *d)
 	}
 	argv[n] = NULL;
 	log_notice("SIGUSR2: re-executing, keeping %s", d->tap.name);
-	execv("/proc/self/exe", argv);
+	execv(d->exe[0] ? d->exe : "/proc/self/exe", argv);
 	log_err("re-exec failed: %m; running on");
 	for (size_t i = 0; i < k; i++)
 		fcntl(keep[i], F_SETFD, FD_CLOEXEC);

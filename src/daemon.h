@@ -81,6 +81,8 @@ struct invpnd {
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
 
 	char **argv;  /* for the SIGUSR2 re-exec */
+	char exe[4096]; /* our binary's path, read at start: an upgrade puts the new one there */
+	const char *config_path; /* the config file read, or NULL (for the scripts' INVPN_CONFIG) */
 	/* fds to adopt after a SIGUSR2 re-exec, or -1 */
 	int tunfd, ctlfd, listenfd[DAEMON_MAX_LISTEN];
 

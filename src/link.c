@@ -324,7 +324,9 @@ static void do_handshake(struct link *l)
 
 static void update_events(struct link *l)
 {
-	loop_io_mod(&l->d->loop, &l->io, l->want_write ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	uint32_t ev = (l->rx_paused ? 0 : EPOLLIN) | (l->want_write ? EPOLLOUT : 0);
+
+	loop_io_mod(&l->d->loop, &l->io, ev);
 }
 
 /* Parse every complete frame in the input buffer. */
@@ -376,6 +378,16 @@ static void link_read(struct link *l)
 			l->c.rx_bytes += (size_t)n;
 			l->last_rx_ms = l->d->loop.now_ms;
 			parse_frames(l);
+			/*
+			 * What we forward filled a link: read no more until it drains,
+			 * so TCP slows the sender down instead of us dropping (the
+			 * relay's back-pressure; switch_after_round resumes).
+			 */
+			if (l->d->link_filling && l->state == LINK_UP) {
+				l->rx_paused = true;
+				update_events(l);
+				return;
+			}
 			continue;
 		}
 		switch (SSL_get_error(l->ssl, n)) {
@@ -482,6 +494,16 @@ static void link_io(struct loop_io *io, uint32_t events)
 	case LINK_CLOSED:
 		return;
 	}
+}
+
+void link_resume(struct link *l)
+{
+	if (!l->rx_paused || l->state != LINK_UP)
+		return;
+	l->rx_paused = false;
+	update_events(l);
+	/* decrypted data may wait inside TLS with nothing left on the socket to wake us */
+	link_read(l);
 }
 
 uint8_t *link_reserve(struct link *l, size_t n, bool control)

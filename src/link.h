@@ -49,6 +49,7 @@ struct link {
 	bool want_write;  /* TLS needs the socket writable */
 	bool on_dirty_list;
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
+	bool rx_paused;   /* not reading: a link we forward to must drain first */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
@@ -101,6 +102,8 @@ static inline size_t link_queued(const struct link *l)
 
 /** Write out what every dirty link has queued; then free closed links. Runs after each round. */
 void link_after_round(struct invpnd *d);
+/** Read again from a link paused by back-pressure (TLS may hold data already). */
+void link_resume(struct link *l);
 /** Close links whose handshake or peer is silent for too long. */
 void link_check_timeouts(struct invpnd *d, uint64_t now_ms);
 /** Close and free every link (shutdown). */

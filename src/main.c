@@ -97,6 +97,14 @@ static int load_config(struct config *c, const struct cmdline *cl, char *err, si
 	return config_validate(c, err, errlen);
 }
 
+/* The file load_config read, if any. */
+static const char *config_path_used(const struct cmdline *cl)
+{
+	if (cl->config_file)
+		return cl->config_file;
+	return access(CONFIG_DEFAULT_FILE, R_OK) == 0 ? CONFIG_DEFAULT_FILE : NULL;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -202,6 +210,13 @@ int main(int argc, char **argv)
 	}
 	raise_fd_limit();
 	d.argv = argv;
+	{
+		/* the path, not /proc/self/exe: after an upgrade that names the old, deleted file */
+		ssize_t n = readlink("/proc/self/exe", d.exe, sizeof(d.exe) - 1);
+
+		d.exe[n > 0 ? n : 0] = '\0';
+	}
+	d.config_path = config_path_used(&cl);
 	d.tunfd = cl.tunfd;
 	d.ctlfd = cl.ctlfd;
 	d.listenfd[0] = cl.listenfd[0];
@@ -215,6 +230,10 @@ int main(int argc, char **argv)
 	/* after a re-exec the interface kept its addresses: no second "up" */
 	if (cfg.up && cl.tunfd < 0)
 		script_run(&d, "up", cfg.up);
+	/* members of the daemon's group may use invpnctl (the socket is 0660) */
+	if (drop.enabled && cfg.control && *cfg.control && chown(cfg.control, 0, drop.gid) < 0)
+		log_warn("%s: cannot give the control socket to group %u: %m", cfg.control,
+			 (unsigned)drop.gid);
 	if (privdrop_apply(&drop, err, sizeof(err)) < 0) {
 		fprintf(stderr, "invpnd: %s\n", err);
 		daemon_stop(&d);

@@ -34,6 +34,8 @@ int script_run(struct invpnd *d, const char *what, const char *command)
 		setenv("INTERFACE", d->tap.name, 1);
 		setenv("MAC", mac, 1);
 		setenv("MTU", mtu, 1);
+		if (d->config_path)
+			setenv("INVPN_CONFIG", d->config_path, 1);
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}

@@ -551,24 +551,45 @@ static void on_tap_recheck(struct loop_timer *t)
 	/* nothing to do here: the round this timer ends re-checks the queues */
 }
 
+static bool links_busy(struct invpnd *d)
+{
+	for (struct link *l = d->links; l; l = l->next) {
+		if (l->state == LINK_UP && link_queued(l) > LINK_OUT_DATA_CAP / 2 &&
+		    d->loop.now_ms - l->last_tx_progress_ms < BACKPRESSURE_STALL_MS)
+			return true;
+	}
+	return false;
+}
+
 void switch_after_round(struct invpnd *d)
 {
-	bool busy = false;
+	/* resuming reads forwards more frames: a few passes at most, then the next round */
+	for (int pass = 0; pass < 4; pass++) {
+		bool busy = links_busy(d), resumed = false;
 
-	d->link_filling = false;
-	if (d->tap.fd < 0 || !d->tap_io.registered)
-		return;
-	for (struct link *l = d->links; l && !busy; l = l->next) {
-		busy = l->state == LINK_UP && link_queued(l) > LINK_OUT_DATA_CAP / 2 &&
-		       d->loop.now_ms - l->last_tx_progress_ms < BACKPRESSURE_STALL_MS;
-	}
-	if (busy && d->tap_io.events) {
-		loop_io_mod(&d->loop, &d->tap_io, 0);
-		/* a link that stops moving must not hold the TAP for long */
-		loop_timer_arm(&d->loop, &d->tap_recheck, BACKPRESSURE_STALL_MS, on_tap_recheck);
-	} else if (!busy && !d->tap_io.events) {
-		loop_io_mod(&d->loop, &d->tap_io, EPOLLIN);
+		d->link_filling = false;
+		if (busy) {
+			if (d->tap_io.registered && d->tap_io.events)
+				loop_io_mod(&d->loop, &d->tap_io, 0);
+			/* a link that stops moving must not hold the others for long */
+			if (!d->tap_recheck.armed)
+				loop_timer_arm(&d->loop, &d->tap_recheck, BACKPRESSURE_STALL_MS,
+					       on_tap_recheck);
+			return;
+		}
 		loop_timer_cancel(&d->loop, &d->tap_recheck);
+		if (d->tap_io.registered && !d->tap_io.events)
+			loop_io_mod(&d->loop, &d->tap_io, EPOLLIN);
+		for (struct link *l = d->links, *next; l; l = next) {
+			next = l->next;
+			if (l->rx_paused) {
+				link_resume(l);
+				resumed = true;
+			}
+		}
+		if (!resumed)
+			return;
+		link_after_round(d); /* write out what the resumed reads queued */
 	}
 }
 

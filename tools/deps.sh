@@ -10,6 +10,8 @@ packages=(
 	openssl iproute2 iputils-ping iputils-arping tcpdump jq socat graphviz
 	# discovery tests: a D-Bus and avahi-daemon per namespace, a DNS server
 	dbus avahi-daemon avahi-utils dnsmasq-base
+	# man pages, unit checks, completions, install test
+	scdoc man-db systemd bash-completion
 	# fuzzing with libFuzzer (clang)
 	clang libclang-rt-14-dev
 )
