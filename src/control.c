@@ -16,6 +16,7 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "health.h"
+#include "tls.h"
 #include "link.h"
 #include "log.h"
 
@@ -225,6 +226,13 @@ static void do_status(struct client *c)
 	add_u64(o, "max_links", d->cfg->max_links);
 	add_u64(o, "routes", d->routes.count);
 	add_u64(o, "nodes", n_nodes);
+	{
+		long long cert, ca;
+
+		tls_expiry(&d->tls, &cert, &ca);
+		json_object_object_add(o, "cert_expires", json_object_new_int64(cert));
+		json_object_object_add(o, "ca_expires", json_object_new_int64(ca));
+	}
 	json_object_object_add(o, "counters", counters_json(&d->counters));
 	client_reply(c, o);
 }

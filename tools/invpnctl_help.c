@@ -64,6 +64,8 @@ static const struct command_help commands[] = {
 		"    max_links      int     links it allows at most\n"
 		"    routes         int     routes in the route table\n"
 		"    nodes          int     addresses in the node directory\n"
+		"    cert_expires   int     when this node's certificate expires (Unix time)\n"
+		"    ca_expires     int     when the first of its CA certificates expires\n"
 		"    counters       object  totals since start (all int):\n"
 		"      tap_rx_frames, tap_rx_bytes   frames/bytes read from the interface\n"
 		"      tap_tx_frames, tap_tx_bytes   frames/bytes written to the interface\n"
@@ -73,6 +75,7 @@ static const struct command_help commands[] = {
 		"      drop_duplicate       flooded frames seen before\n"
 		"      drop_unknown_origin  flooded frames from an origin with no route\n"
 		"      drop_tap_write       frames the interface did not take\n"
+		"      drop_offload         super-frames or checksums that could not be handled\n"
 		"      bad_frames           malformed frames received\n"
 		"      links_refused        links refused (limits, identity)\n",
 	},

@@ -87,6 +87,28 @@ static void kv(struct ictl_table *t, const char *key, const char *value)
 	ictl_table_cell(t, value);
 }
 
+/* "2027-03-01 12:00 UTC (in 98 days)", with a warning inside 30 days. */
+static const char *fmt_expiry(struct json_object *r, const char *key, char *buf, size_t len)
+{
+	uint64_t when;
+	time_t t;
+	struct tm tm;
+	long long days;
+	char date[32];
+
+	if (!ictl_get_u64(r, key, &when) || when == 0)
+		return NULL;
+	t = (time_t)when;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	days = ((long long)when - (long long)time(NULL)) / 86400;
+	if ((long long)when < (long long)time(NULL))
+		snprintf(buf, len, "%s (EXPIRED)", date);
+	else
+		snprintf(buf, len, "%s (in %lld days%s)", date, days, days < 30 ? ", renew soon" : "");
+	return buf;
+}
+
 int ictl_show_status(struct json_object *r, const struct ictl_opts *o)
 {
 	static const struct {
@@ -148,6 +170,8 @@ int ictl_show_status(struct json_object *r, const struct ictl_opts *o)
 	kv(t, "bad frames:", buf);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)u64_or(cnt, "links_refused", 0));
 	kv(t, "refused links:", buf);
+	kv(t, "certificate expires:", fmt_expiry(r, "cert_expires", buf, sizeof(buf)));
+	kv(t, "CA expires:", fmt_expiry(r, "ca_expires", buf, sizeof(buf)));
 	ictl_table_print(t, stdout);
 	return ICTL_EXIT_OK;
 }
