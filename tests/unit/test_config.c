@@ -196,7 +196,7 @@ static const struct key_case key_cases[] = {
 	 {"02:00:00:00:00:0g@h", "03:00:00:00:00:01@h", "h:0", "[::1", "h/x"}},
 	{"srv", {"example.com", "a.example,b.example"}, {"ex/ample", "a.example,b@example"}},
 	{"mdns", {"yes", "no", "TRUE", "off"}, {"maybe", "2", "", "yes please"}},
-	{"cache", {"/var/cache/x"}, {""}},
+	{"cache", {"/var/cache/x", ""}, {NULL}}, /* empty: no cache */
 	{"min_links", {"0", "1024"}, {"1025", "-1", "", "one"}},
 	{"max_links", {"1", "1024"}, {"0", "1025", ""}},
 	{"no_incoming", {"1", "0"}, {"sure", ""}},
