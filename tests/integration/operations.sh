@@ -95,6 +95,17 @@ sleep 4
 no_links() { links_eq a 0 && links_eq b 0; }
 check "b cannot reconnect" no_links
 
+# ---- systemd's notify protocol: READY, STATUS, watchdog (as Type=notify sees it)
+bg_ns b "$IT_WORK/notify.out" socat -u UNIX-RECVFROM:"$IT_WORK/notify.sock",fork STDOUT
+wait_for 5 test -S "$IT_WORK/notify.sock" || bail "notify socket"
+# (c is revoked, but without the CRL it starts; its links do not matter here)
+NOTIFY_SOCKET=$IT_WORK/notify.sock WATCHDOG_USEC=1000000 start_node c
+check "sd_notify: READY=1 once the TAP is up and it listens" wait_for 5 grep -q "READY=1" "$IT_WORK/notify.out"
+check "sd_notify: a STATUS line with links and routes" grep -q "STATUS=.*link(s), .*route(s)" "$IT_WORK/notify.out"
+check "sd_notify: watchdog pings at half the period" wait_for 3 grep -q "WATCHDOG=1" "$IT_WORK/notify.out"
+check "SIGTERM: c exits with status 0" stop_node c
+check "sd_notify: STOPPING=1 on the way out" grep -q "STOPPING=1" "$IT_WORK/notify.out"
+
 # ---- down script at shutdown, as nobody
 check "SIGTERM: a exits with status 0" stop_node a
 check "the down script saw INTERFACE" grep -qx "INTERFACE=$IT_TAP" "$IT_WORK/state/down.env"
