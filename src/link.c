@@ -556,6 +556,10 @@ void link_close(struct link *l, const char *reason)
 		return;
 	l->state = LINK_CLOSED;
 	loop_io_del(&d->loop, &l->io);
+	/* best effort, never waits: tell the peer this is a close, not a crash */
+	if (was == LINK_UP)
+		SSL_shutdown(l->ssl);
+	ERR_clear_error();
 	close(l->io.fd);
 	l->io.fd = -1;
 	if (was == LINK_UP) {

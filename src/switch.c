@@ -419,6 +419,14 @@ static void on_unicast_gso(struct invpnd *d, struct link *from, uint8_t *body, s
 	if (!decoded(d, from, PROTO_UNICAST_GSO, proto_decode_unicast_gso(body, len, &gh, &u)))
 		return;
 	vnet_hdr_from_wire(gh, &h);
+	/* a peer's header is checked here before it reaches the kernel or the segmenter */
+	if (vnet_check(u.eth, u.eth_len, &h) < 0) {
+		d->counters.drop_offload++;
+		log_ratelimited(&frame_rl, d->loop.now_ms, LOG_NOTICE,
+				"link %s: UNICAST GSO frame with a bad offload header dropped",
+				from->name);
+		return;
+	}
 	if (mac_eq(u.dst, d->mac)) {
 		if (d->tap.vnet) {
 			uint8_t kh[VNET_HDR_LEN];

@@ -161,6 +161,25 @@ static void fix_segment(uint8_t *s, size_t len, const struct layers *ly, uint16_
 	proto_put16(s + ly->l4 + 16, vnet_csum_fold(vnet_csum_add(sum, s + ly->l4, tcp_len)));
 }
 
+int vnet_check(const uint8_t *frame, size_t len, const struct vnet_hdr *h)
+{
+	uint8_t gso = h->gso_type & (uint8_t)~VNET_GSO_ECN;
+	struct layers ly;
+
+	if (h->flags & ~(VNET_F_NEEDS_CSUM | 2 /* DATA_VALID */))
+		return -EINVAL;
+	if ((h->flags & VNET_F_NEEDS_CSUM) &&
+	    ((size_t)h->csum_start + h->csum_offset + 2 > len || h->csum_start < 14))
+		return -EINVAL;
+	if (gso == VNET_GSO_NONE)
+		return h->gso_type == VNET_GSO_NONE ? 0 : -EINVAL;
+	if ((gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6) || h->gso_size < VNET_MIN_GSO_SIZE ||
+	    find_layers(frame, len, &ly) < 0 || ly.v6 != (gso == VNET_GSO_TCPV6) ||
+	    !(h->flags & VNET_F_NEEDS_CSUM))
+		return -EINVAL;
+	return 0;
+}
+
 int vnet_segment(const uint8_t *frame, size_t len, const struct vnet_hdr *h, uint8_t *out,
 		 size_t out_cap, vnet_emit_fn *emit, void *arg)
 {

@@ -48,6 +48,17 @@ static inline bool vnet_is_plain(const struct vnet_hdr *h)
  */
 int vnet_finish_csum(uint8_t *frame, size_t len, const struct vnet_hdr *h);
 
+/* The smallest segment size taken from a peer: a smaller one is an attack, not a TCP MSS. */
+#define VNET_MIN_GSO_SIZE 256
+
+/**
+ * Is this header, as a peer sent it, one we would have produced for this
+ * frame? (flags, GSO type matching the frame's IP version, a sane segment
+ * size, checksum offsets inside the frame). 0 or -EINVAL. Checked before a
+ * peer's header reaches the kernel or the segmenter.
+ */
+int vnet_check(const uint8_t *frame, size_t len, const struct vnet_hdr *h);
+
 typedef void vnet_emit_fn(uint8_t *frame, size_t len, void *arg);
 
 /**

@@ -207,6 +207,37 @@ static void refuses_what_it_cannot_cut(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+static void checks_a_peers_header(void **state)
+{
+	size_t len = make_super(false, 0x10);
+	struct vnet_hdr good = {.flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+				.hdr_len = 54, .gso_size = MSS, .csum_start = 34, .csum_offset = 16};
+	struct vnet_hdr h;
+
+	assert_int_equal(vnet_check(super, len, &good), 0);
+	h = (struct vnet_hdr){0};
+	assert_int_equal(vnet_check(super, len, &h), 0); /* a plain frame */
+	h = good;
+	h.gso_size = VNET_MIN_GSO_SIZE - 1; /* tiny segments: 65,000 writes from one frame */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	h = good;
+	h.gso_type = VNET_GSO_TCPV6; /* the wrong IP version */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	h = good;
+	h.gso_type = 3; /* UDP: never produced by us */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	h = good;
+	h.flags = 0x80; /* unknown flag */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	h = good;
+	h.csum_start = (uint16_t)(len - 1); /* checksum field past the end */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	h = good;
+	h.flags = 0; /* GSO without a checksum to finish */
+	assert_int_equal(vnet_check(super, len, &h), -EINVAL);
+	assert_int_equal(vnet_check(super, 40, &good), -EINVAL); /* truncated */
+}
+
 static void header_round_trips(void **state)
 {
 	struct vnet_hdr a = {1, 4, 0x1234, 1448, 54, 16}, b;
@@ -229,6 +260,7 @@ int main(void)
 		cmocka_unit_test(small_super_frame_is_one_piece),
 		cmocka_unit_test(finish_udp_checksum),
 		cmocka_unit_test(refuses_what_it_cannot_cut),
+		cmocka_unit_test(checks_a_peers_header),
 		cmocka_unit_test(header_round_trips),
 	};
 
