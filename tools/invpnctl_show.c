@@ -264,9 +264,25 @@ int ictl_show_routes(struct json_object *r, const struct ictl_opts *o)
 
 /* ---- nodes ---- */
 
+/* Every source an address was learned from ("mdns,mesh"), or the one "source". */
+static void cell_sources(struct ictl_table *t, struct json_object *node)
+{
+	struct json_object *a = ictl_get_array(node, "sources");
+	char buf[64] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; a && i < json_object_array_length(a) && len < sizeof(buf); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(a, i));
+
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
+					s ? s : "?");
+	}
+	ictl_table_cell(t, len ? buf : ictl_get_str(node, "source"));
+}
+
 int ictl_show_nodes(struct json_object *r, const struct ictl_opts *o)
 {
-	static const char *const h[] = {"NODE",         "ADDRESS", "SOURCE", "FAILS",
+	static const char *const h[] = {"NODE",         "ADDRESS", "LEARNED FROM", "FAILS",
 					"LAST SUCCESS", "RETRY",   NULL};
 	uint64_t now = (uint64_t)time(NULL);
 	struct json_object **v;
@@ -291,7 +307,7 @@ int ictl_show_nodes(struct json_object *r, const struct ictl_opts *o)
 
 		ictl_table_cell(t, ictl_get_str(v[i], "mac"));
 		ictl_table_cell(t, ictl_get_str(v[i], "address"));
-		ictl_table_cell(t, ictl_get_str(v[i], "source"));
+		cell_sources(t, v[i]);
 		cell_u64(t, v[i], "fails");
 		if (ictl_get_u64(v[i], "last_success", &s))
 			ictl_table_cellf(t, "%s ago", ictl_fmt_age(now > s ? now - s : 0, buf));
