@@ -72,6 +72,32 @@ static void headers(struct ictl_table *t, const char *const *h)
 		ictl_table_cell(t, *h);
 }
 
+/*
+ * The start of a list command: the reply as JSON, or its array sorted by MAC
+ * into a table with these headers. NULL when nothing is left to do (JSON
+ * printed, or the list is empty and said so).
+ */
+static struct ictl_table *begin_list(struct json_object *r, const struct ictl_opts *o,
+				     const char *key, const char *empty, const char *align,
+				     const char *const *h, struct json_object ***v, size_t *n)
+{
+	struct ictl_table *t;
+
+	if (o->json) {
+		ictl_print_json(r);
+		return NULL;
+	}
+	*v = sorted(ictl_get_array(r, key), n);
+	if (!*n) {
+		puts(empty);
+		free(*v);
+		return NULL;
+	}
+	t = ictl_table_new(strlen(align), align);
+	headers(t, h);
+	return t;
+}
+
 /* ---- status ---- */
 
 static uint64_t u64_or(struct json_object *o, const char *key, uint64_t dflt)
@@ -188,18 +214,9 @@ int ictl_show_peers(struct json_object *r, const struct ictl_opts *o)
 	struct ictl_table *t;
 	size_t n;
 
-	if (o->json) {
-		ictl_print_json(r);
+	t = begin_list(r, o, "peers", "no links", "lllllllrrrrrr", h, &v, &n);
+	if (!t)
 		return ICTL_EXIT_OK;
-	}
-	v = sorted(ictl_get_array(r, "peers"), &n);
-	if (!n) {
-		puts("no links");
-		free(v);
-		return ICTL_EXIT_OK;
-	}
-	t = ictl_table_new(13, "lllllllrrrrrr");
-	headers(t, h);
 	for (size_t i = 0; i < n; i++) {
 		const char *dir = ictl_get_str(v[i], "direction");
 
@@ -232,18 +249,9 @@ int ictl_show_routes(struct json_object *r, const struct ictl_opts *o)
 	struct ictl_table *t;
 	size_t n;
 
-	if (o->json) {
-		ictl_print_json(r);
+	t = begin_list(r, o, "routes", "no routes", "lllrr", h, &v, &n);
+	if (!t)
 		return ICTL_EXIT_OK;
-	}
-	v = sorted(ictl_get_array(r, "routes"), &n);
-	if (!n) {
-		puts("no routes");
-		free(v);
-		return ICTL_EXIT_OK;
-	}
-	t = ictl_table_new(5, "lllrr");
-	headers(t, h);
 	for (size_t i = 0; i < n; i++) {
 		char buf[ICTL_FMT_LEN];
 		uint64_t s;
@@ -289,18 +297,9 @@ int ictl_show_nodes(struct json_object *r, const struct ictl_opts *o)
 	struct ictl_table *t;
 	size_t n;
 
-	if (o->json) {
-		ictl_print_json(r);
+	t = begin_list(r, o, "nodes", "no known nodes", "lllrrr", h, &v, &n);
+	if (!t)
 		return ICTL_EXIT_OK;
-	}
-	v = sorted(ictl_get_array(r, "nodes"), &n);
-	if (!n) {
-		puts("no known nodes");
-		free(v);
-		return ICTL_EXIT_OK;
-	}
-	t = ictl_table_new(6, "lllrrr");
-	headers(t, h);
 	for (size_t i = 0; i < n; i++) {
 		char buf[ICTL_FMT_LEN];
 		uint64_t s;
