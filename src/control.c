@@ -216,6 +216,7 @@ static void do_status(struct client *c)
 	nodes_foreach(&d->nodes, a) n_nodes++;
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "mac", json_mac(d->mac));
+	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
 	json_object_object_add(o, "interface", json_object_new_string(d->tap.name));
 	json_object_object_add(o, "port", json_object_new_int(d->cfg->port));
 	json_object_object_add(o, "listening", json_object_new_boolean(d->n_listen > 0));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <openssl/ssl.h>
@@ -135,27 +136,71 @@ static void warn_unwritable_cache(const struct config *c)
 		log_warn("%s: directory not writable (%m): the peer cache will not be saved", dir);
 }
 
-/* Detach; the parent exits once the child runs. Logging goes to syslog. */
-static int detach(void)
+/*
+ * Detaching happens before anything tied to this process is made: epoll
+ * reports a signalfd ready only to the process that added it, so a loop built
+ * before fork() never sees the child's signals (TERM, HUP, USR2 stay pending
+ * for ever). The parent waits until the child is up, or has failed, and exits
+ * with its status, so that `invpnd && ...` and init scripts see start-up
+ * errors; until then the child logs on the caller's stderr.
+ *
+ * Returns, in the child, the pipe's write end for detach_done(), or -errno
+ * (no fork happened: stay in the foreground).
+ */
+static int detach_begin(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int p[2], status;
+	pid_t pid;
+	ssize_t n;
+	char ok;
 
-	if (pid < 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
 	}
-	log_init("invpnd", LOG_TARGET_SYSLOG, LOG_INFO);
-	return 0;
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		return p[1];
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &ok, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		_exit(0);
+	/* the child failed (it said why on stderr) or died: pass its status on */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status) ? WEXITSTATUS(status) : EXIT_CONFIG);
+	fprintf(stderr, "invpnd: the daemon died during start-up (signal %d)\n",
+		WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	_exit(EXIT_CONFIG);
+}
+
+/* In the child, once it is up: let the parent go, leave the terminal, log to syslog. */
+static void detach_done(int fd, int log_level)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	log_init("invpnd", LOG_TARGET_SYSLOG, log_level);
+	if (write(fd, "", 1) < 0)
+		log_warn("cannot tell the starting process we are up: %m");
+	close(fd);
 }
 
 int main(int argc, char **argv)
@@ -165,7 +210,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct cmdline cl;
 	char err[CONFIG_ERR_SIZE + 512];
-	int r;
+	int r, detach_fd = -1;
+	bool reexec;
 
 	if (config_parse_args(argc, argv, &cl, err, sizeof(err)) < 0) {
 		fprintf(stderr, "invpnd: %s (see invpnd --help)\n", err);
@@ -209,6 +255,15 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	raise_fd_limit();
+	/* a SIGUSR2 re-exec is handed the TAP: it is already detached, if it ever was */
+	reexec = cl.tunfd >= 0;
+	if (!cl.foreground && reexec) {
+		log_init("invpnd", LOG_TARGET_SYSLOG, cfg.log_level);
+	} else if (!cl.foreground) {
+		detach_fd = detach_begin();
+		if (detach_fd < 0)
+			log_warn("cannot detach: %s; staying in the foreground", strerror(-detach_fd));
+	}
 	d.argv = argv;
 	{
 		/* the path, not /proc/self/exe: after an upgrade that names the old, deleted file */
@@ -230,8 +285,13 @@ int main(int argc, char **argv)
 	/* after a re-exec the interface kept its addresses: no second "up" */
 	if (cfg.up && cl.tunfd < 0)
 		script_run(&d, "up", cfg.up);
-	/* members of the daemon's group may use invpnctl (the socket is 0660) */
-	if (drop.enabled && cfg.control && *cfg.control && chown(cfg.control, 0, drop.gid) < 0)
+	/*
+	 * members of the daemon's group may use invpnctl (the socket is 0660);
+	 * a socket handed over by a re-exec has its group already (and we may
+	 * no longer be allowed to set it)
+	 */
+	if (drop.enabled && cl.ctlfd < 0 && cfg.control && *cfg.control &&
+	    chown(cfg.control, 0, drop.gid) < 0)
 		log_warn("%s: cannot give the control socket to group %u: %m", cfg.control,
 			 (unsigned)drop.gid);
 	if (privdrop_apply(&drop, err, sizeof(err)) < 0) {
@@ -245,8 +305,8 @@ int main(int argc, char **argv)
 		log_info("running as user %s (uid %u, gid %u)", drop.user, (unsigned)drop.uid,
 			 (unsigned)drop.gid);
 	warn_unwritable_cache(&cfg);
-	if (!cl.foreground && detach() < 0)
-		log_warn("cannot detach: %m; staying in the foreground");
+	if (detach_fd >= 0)
+		detach_done(detach_fd, cfg.log_level);
 	tls_warn_expiry(&d.tls, 30);
 	notify_ready(&d);
 	r = daemon_run(&d);

@@ -71,6 +71,8 @@ check "SIGUSR2: at most 2 s of pings lost ($((80 - ${rx:-0})) of 80 at 0.1 s)" [
 check "a is still the same process" proc_alive "$pid_a"
 check "the TAP kept its address" has_addr a 10.201.0.1/24
 check "a logged the re-exec" log_has a "SIGUSR2: re-executing"
+check "the re-exec'd a (as nobody) did not try to give its socket away again" \
+	not log_has a "cannot give the control socket"
 check "the up script did not run twice" [ "$(grep -c INTERFACE "$IT_WORK/up.env")" -eq 1 ]
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid_a/status")
 check "a still runs as nobody" [ "$uid" = 65534 ]
