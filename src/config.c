@@ -63,9 +63,9 @@ static const struct key_def keys[] = {
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->key = strdup("/etc/invpn/node.key");
-	c->cert = strdup("/etc/invpn/node.crt");
-	c->ca = strdup("/etc/invpn/ca.crt");
+	c->key = strdup(CONFIG_DIR "/node.key");
+	c->cert = strdup(CONFIG_DIR "/node.crt");
+	c->ca = strdup(CONFIG_DIR "/ca.crt");
 	c->port = CONFIG_DEFAULT_PORT;
 	c->mdns = true;
 	c->offload = true;

@@ -11,7 +11,11 @@
 
 #include "mac.h"
 
-#define CONFIG_DEFAULT_FILE "/etc/invpn/invpn.conf"
+/* SYSCONFDIR/invpn, from meson (/etc/invpn with --sysconfdir /etc, as installed) */
+#ifndef CONFIG_DIR
+#define CONFIG_DIR "/etc/invpn"
+#endif
+#define CONFIG_DEFAULT_FILE CONFIG_DIR "/invpn.conf"
 #define CONFIG_DEFAULT_PORT 41744
 #define CONFIG_MAX_LIST 64 /* entries of a repeatable key */
 #define CONFIG_ERR_SIZE 512

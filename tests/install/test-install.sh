@@ -70,6 +70,14 @@ check_file "$UNITDIR/invpnd@.service"
 check_file "$COMPLETIONSDIR/invpnctl"
 check_file "$COMPLETIONSDIR/invpn-pki"
 check_file "$SYSCONFDIR/invpn/invpn.conf.example"
+# the daemon reads its configuration where the example was put
+help=$("$dest$SBINDIR/invpnd" --help 2>&1)
+if [[ $help == *"(default $SYSCONFDIR/invpn/invpn.conf, if present)"* ]]; then
+    ok "invpnd reads $SYSCONFDIR/invpn/invpn.conf, beside the example"
+else
+    not_ok "invpnd reads $SYSCONFDIR/invpn/invpn.conf, beside the example"
+    grep -- '--config' <<<"$help" | diag
+fi
 
 # an install must never bring a real configuration (it would replace the admin's)
 if [[ -e $dest$SYSCONFDIR/invpn/invpn.conf ]]; then
