@@ -19,6 +19,7 @@
 #include "tls.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
 
 struct client {
 	struct control *ctl;
@@ -393,7 +394,7 @@ void control_health_response(struct invpnd *d, const struct proto_health_resp *r
 
 static void round_done(struct loop_timer *t)
 {
-	struct client *c = (struct client *)((char *)t - offsetof(struct client, round_timer));
+	struct client *c = container_of(t, struct client, round_timer);
 	struct invpnd *d = c->ctl->d;
 	struct json_object *o = reply_ok(c->req.command), *self;
 	static uint8_t buf[PROTO_MAX_FRAME];
@@ -513,7 +514,7 @@ static void client_read(struct client *c)
 
 static void client_io(struct loop_io *io, uint32_t events)
 {
-	struct client *c = (struct client *)((char *)io - offsetof(struct client, io));
+	struct client *c = container_of(io, struct client, io);
 
 	if (events & EPOLLOUT)
 		client_flush(c);
@@ -523,7 +524,7 @@ static void client_io(struct loop_io *io, uint32_t events)
 
 static void on_accept(struct loop_io *io, uint32_t events)
 {
-	struct control *ctl = (struct control *)((char *)io - offsetof(struct control, io));
+	struct control *ctl = container_of(io, struct control, io);
 
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

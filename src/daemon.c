@@ -20,6 +20,7 @@
 #include "resolve.h"
 #include "log.h"
 #include "switch.h"
+#include "util.h"
 
 #define ACCEPT_BATCH 64
 #define CACHE_SAVE_MS 60000
@@ -49,7 +50,7 @@ void daemon_save_cache(struct invpnd *d)
 
 static void on_accept_resume(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, accept_pause));
+	struct invpnd *d = container_of(t, struct invpnd, accept_pause);
 
 	for (size_t i = 0; i < d->n_listen; i++)
 		loop_io_mod(&d->loop, &d->listeners[i].io, EPOLLIN);
@@ -181,7 +182,7 @@ static int open_listeners(struct invpnd *d, char *err, size_t errlen)
 
 static void on_signal(struct loop_io *io, uint32_t events)
 {
-	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, signal_io));
+	struct invpnd *d = container_of(io, struct invpnd, signal_io);
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
@@ -206,7 +207,7 @@ static void on_signal(struct loop_io *io, uint32_t events)
 
 static void on_announce(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, announce_timer));
+	struct invpnd *d = container_of(t, struct invpnd, announce_timer);
 
 	switch_announce(d);
 	loop_timer_arm(&d->loop, t, (uint64_t)d->cfg->announce_interval * 1000, on_announce);
@@ -214,7 +215,7 @@ static void on_announce(struct loop_timer *t)
 
 static void on_tick(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, tick));
+	struct invpnd *d = container_of(t, struct invpnd, tick);
 	uint64_t now = loop_clock_ms();
 	size_t expired;
 

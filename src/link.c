@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "switch.h"
+#include "util.h"
 
 static struct ratelimit refuse_rl;
 
@@ -461,7 +462,7 @@ static void link_flush(struct link *l)
 
 static void link_io(struct loop_io *io, uint32_t events)
 {
-	struct link *l = (struct link *)((char *)io - offsetof(struct link, io));
+	struct link *l = container_of(io, struct link, io);
 
 	switch (l->state) {
 	case LINK_CONNECTING: {

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
 
 struct mdns {
 	struct invpnd *d;
@@ -41,7 +42,7 @@ static bool publishing(const struct mdns *m)
 
 static void on_retry(struct loop_timer *t)
 {
-	struct mdns *m = (struct mdns *)((char *)t - offsetof(struct mdns, retry));
+	struct mdns *m = container_of(t, struct mdns, retry);
 
 	create_client(m);
 }

@@ -11,6 +11,7 @@
 #include "autoconnect.h"
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 
 #define RESOLVE_MAX_FDS 16
 
@@ -99,7 +100,7 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 
 static void on_ares_timer(struct loop_timer *t)
 {
-	struct resolve *r = (struct resolve *)((char *)t - offsetof(struct resolve, ares_timer));
+	struct resolve *r = container_of(t, struct resolve, ares_timer);
 
 	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	arm_ares_timer(r);
@@ -263,7 +264,7 @@ static void start_item(struct resolve *r, size_t i)
 
 static void on_refresh(struct loop_timer *t)
 {
-	struct resolve *r = (struct resolve *)((char *)t - offsetof(struct resolve, refresh_timer));
+	struct resolve *r = container_of(t, struct resolve, refresh_timer);
 	uint64_t now = loop_clock_ms();
 
 	for (size_t i = 0; i < r->n_items; i++) {

@@ -14,6 +14,7 @@
 #include "proto.h"
 #include "tap.h"
 #include "vnet.h"
+#include "util.h"
 
 #define TAP_BATCH 64
 
@@ -143,7 +144,7 @@ static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n, const struct vne
 
 void switch_tap_readable(struct loop_io *io, uint32_t events)
 {
-	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, tap_io));
+	struct invpnd *d = container_of(io, struct invpnd, tap_io);
 	uint8_t *eth = d->tap_buf + DAEMON_TAP_HEADROOM;
 	size_t hlen = d->tap.vnet ? VNET_HDR_LEN : 0;
 
