@@ -20,6 +20,7 @@
 #include "link.h"
 #include "log.h"
 #include "util.h"
+#include "addr.h"
 
 struct client {
 	struct control *ctl;
@@ -248,7 +249,7 @@ static void do_peers(struct client *c)
 		struct json_object *p = json_object_new_object();
 		char addr[64];
 
-		link_format_addr((struct sockaddr *)&l->addr, addr, sizeof(addr));
+		addr_format((struct sockaddr *)&l->addr, addr, sizeof(addr));
 		json_object_object_add(p, "mac", l->state == LINK_UP ? json_mac(l->peer_mac) : NULL);
 		json_object_object_add(p, "address", json_object_new_string(addr));
 		json_object_object_add(p, "direction",
@@ -286,7 +287,7 @@ static void dump_route(const struct route *r, void *arg)
 	struct json_object *o = json_object_new_object();
 	char addr[64];
 
-	link_format_addr((const struct sockaddr *)&r->via->addr, addr, sizeof(addr));
+	addr_format((const struct sockaddr *)&r->via->addr, addr, sizeof(addr));
 	json_object_object_add(o, "mac", json_mac(r->mac));
 	json_object_object_add(o, "via", json_mac(r->via->peer_mac));
 	json_object_object_add(o, "via_address", json_object_new_string(addr));
@@ -316,7 +317,7 @@ static void do_nodes(struct client *c)
 		struct json_object *n = json_object_new_object();
 		char addr[64];
 
-		link_format_addr((struct sockaddr *)&a->sa, addr, sizeof(addr));
+		addr_format((struct sockaddr *)&a->sa, addr, sizeof(addr));
 		json_object_object_add(n, "mac", a->has_mac ? json_mac(a->mac) : NULL);
 		json_object_object_add(n, "address", json_object_new_string(addr));
 		json_object_object_add(n, "source",
