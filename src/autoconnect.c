@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
 
 #define AUTOCONNECT_SOON_MS 200
 #define AUTOCONNECT_PERIOD_MS 10000
@@ -64,7 +65,7 @@ static struct node_addr *pick(struct invpnd *d, uint64_t now)
 
 static void on_timer(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, autoconnect_timer));
+	struct invpnd *d = container_of(t, struct invpnd, autoconnect_timer);
 
 	autoconnect_run(d);
 }

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 
 #include "loop.h"
+#include "util.h"
 
 struct avfd;
 
@@ -146,7 +147,7 @@ static void watch_free(AvahiWatch *w)
 
 static void on_timer(struct loop_timer *t)
 {
-	AvahiTimeout *to = (AvahiTimeout *)((char *)t - offsetof(AvahiTimeout, timer));
+	AvahiTimeout *to = container_of(t, AvahiTimeout, timer);
 
 	if (!to->dead)
 		to->cb(to, to->userdata);

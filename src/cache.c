@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 
 static int by_usefulness(const void *pa, const void *pb)
@@ -22,21 +23,6 @@ static int by_usefulness(const void *pa, const void *pb)
 	if (a->fails != b->fails)
 		return a->fails < b->fails ? -1 : 1;
 	return a->learned_wall_ms > b->learned_wall_ms ? -1 : a->learned_wall_ms < b->learned_wall_ms;
-}
-
-static void format_ip(const struct sockaddr_storage *ss, char *ip, size_t len, unsigned *port)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)len);
-		*port = ntohs(in->sin_port);
-	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)len);
-		*port = ntohs(in6->sin6_port);
-	}
 }
 
 int cache_save(const struct nodes *n, const char *path)
@@ -69,11 +55,12 @@ int cache_save(const struct nodes *n, const char *path)
 	}
 	fprintf(f, "%s\n", CACHE_HEADER);
 	for (size_t i = 0; i < count; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&list[i]->sa;
 		char ip[INET6_ADDRSTRLEN], mac[MAC_STRLEN];
-		unsigned port;
 
-		format_ip(&list[i]->sa, ip, sizeof(ip), &port);
-		fprintf(f, "%s %s %u %s %" PRIu64 "\n", mac_format(list[i]->mac, mac), ip, port,
+		addr_format_ip(sa, ip, sizeof(ip));
+		fprintf(f, "%s %s %u %s %" PRIu64 "\n", mac_format(list[i]->mac, mac), ip,
+			(unsigned)addr_port(sa),
 			nodes_source_name(list[i]->source), list[i]->last_success_wall_ms);
 	}
 	if (fflush(f) != 0 || fsync(fd) < 0)
@@ -101,24 +88,9 @@ int cache_parse_line(const char *line, uint8_t mac[MAC_LEN], struct sockaddr_sto
 	*source = nodes_source_parse(src);
 	if (*source < 0)
 		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(ip, ':')) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, ip, &in6->sin6_addr) != 1)
-			return -EINVAL;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*sslen = sizeof(*in6);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, ip, &in->sin_addr) != 1)
-			return -EINVAL;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		*sslen = sizeof(*in);
-	}
+	*sslen = addr_from_string(ss, ip, (uint16_t)port);
+	if (!*sslen)
+		return -EINVAL;
 	*last_success_ms = last;
 	return 0;
 }

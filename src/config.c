@@ -11,6 +11,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "addr.h"
+
 enum key_type { KEY_STR, KEY_UINT, KEY_BOOL, KEY_PEERS, KEY_DOMAINS, KEY_LOGLEVEL, KEY_ADDR,
 		KEY_IFNAME };
 
@@ -169,14 +171,6 @@ static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
-static bool is_ip_literal(const char *s)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1;
-}
-
 static bool is_hostname(const char *s)
 {
 	size_t len = strlen(s);
@@ -248,7 +242,7 @@ int config_parse_peer(const char *s, uint16_t default_port, struct config_peer *
 	}
 	memcpy(out->host, host, hostlen);
 	out->host[hostlen] = '\0';
-	if (!is_ip_literal(out->host) && !is_hostname(out->host)) {
+	if (!addr_is_ip(out->host) && !is_hostname(out->host)) {
 		*why = "host is neither an IP address nor a DNS name";
 		return -EINVAL;
 	}
@@ -323,7 +317,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		/* an empty cache means: keep none */
 		if (!*value && strcmp(k->name, "cache"))
 			return fail(err, errlen, where, k->name, "empty value");
-		if (k->type == KEY_ADDR && !is_ip_literal(value))
+		if (k->type == KEY_ADDR && !addr_is_ip(value))
 			return fail(err, errlen, where, k->name, "'%s' is not an IP address",
 				    value);
 		if (k->type == KEY_IFNAME) {

@@ -19,6 +19,8 @@
 #include "tls.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
+#include "addr.h"
 
 struct client {
 	struct control *ctl;
@@ -248,7 +250,7 @@ static void do_peers(struct client *c)
 		struct json_object *p = json_object_new_object();
 		char addr[64];
 
-		link_format_addr((struct sockaddr *)&l->addr, addr, sizeof(addr));
+		addr_format((struct sockaddr *)&l->addr, addr, sizeof(addr));
 		json_object_object_add(p, "mac", l->state == LINK_UP ? json_mac(l->peer_mac) : NULL);
 		json_object_object_add(p, "address", json_object_new_string(addr));
 		json_object_object_add(p, "direction",
@@ -286,7 +288,7 @@ static void dump_route(const struct route *r, void *arg)
 	struct json_object *o = json_object_new_object();
 	char addr[64];
 
-	link_format_addr((const struct sockaddr *)&r->via->addr, addr, sizeof(addr));
+	addr_format((const struct sockaddr *)&r->via->addr, addr, sizeof(addr));
 	json_object_object_add(o, "mac", json_mac(r->mac));
 	json_object_object_add(o, "via", json_mac(r->via->peer_mac));
 	json_object_object_add(o, "via_address", json_object_new_string(addr));
@@ -316,7 +318,7 @@ static void do_nodes(struct client *c)
 		struct json_object *n = json_object_new_object();
 		char addr[64];
 
-		link_format_addr((struct sockaddr *)&a->sa, addr, sizeof(addr));
+		addr_format((struct sockaddr *)&a->sa, addr, sizeof(addr));
 		json_object_object_add(n, "mac", a->has_mac ? json_mac(a->mac) : NULL);
 		json_object_object_add(n, "address", json_object_new_string(addr));
 		json_object_object_add(n, "source",
@@ -394,7 +396,7 @@ void control_health_response(struct invpnd *d, const struct proto_health_resp *r
 
 static void round_done(struct loop_timer *t)
 {
-	struct client *c = (struct client *)((char *)t - offsetof(struct client, round_timer));
+	struct client *c = container_of(t, struct client, round_timer);
 	struct invpnd *d = c->ctl->d;
 	struct json_object *o = reply_ok(c->req.command), *self;
 	static uint8_t buf[PROTO_MAX_FRAME];
@@ -514,7 +516,7 @@ static void client_read(struct client *c)
 
 static void client_io(struct loop_io *io, uint32_t events)
 {
-	struct client *c = (struct client *)((char *)io - offsetof(struct client, io));
+	struct client *c = container_of(io, struct client, io);
 
 	if (events & EPOLLOUT)
 		client_flush(c);
@@ -524,7 +526,7 @@ static void client_io(struct loop_io *io, uint32_t events)
 
 static void on_accept(struct loop_io *io, uint32_t events)
 {
-	struct control *ctl = (struct control *)((char *)io - offsetof(struct control, io));
+	struct control *ctl = container_of(io, struct control, io);
 
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "autoconnect.h"
 #include "cache.h"
 #include "control.h"
@@ -20,6 +21,7 @@
 #include "resolve.h"
 #include "log.h"
 #include "switch.h"
+#include "util.h"
 
 #define ACCEPT_BATCH 64
 #define CACHE_SAVE_MS 60000
@@ -49,7 +51,7 @@ void daemon_save_cache(struct invpnd *d)
 
 static void on_accept_resume(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, accept_pause));
+	struct invpnd *d = container_of(t, struct invpnd, accept_pause);
 
 	for (size_t i = 0; i < d->n_listen; i++)
 		loop_io_mod(&d->loop, &d->listeners[i].io, EPOLLIN);
@@ -96,27 +98,10 @@ static int open_listener(struct invpnd *d, int family, const char *addr, char *e
 	int fd, one = 1, zero = 0;
 	char shown[64];
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(d->cfg->port);
-		in6->sin6_addr = in6addr_any;
-		if (addr)
-			inet_pton(AF_INET6, addr, &in6->sin6_addr);
-		len = sizeof(*in6);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(d->cfg->port);
-		in->sin_addr.s_addr = htonl(INADDR_ANY);
-		if (addr)
-			inet_pton(AF_INET, addr, &in->sin_addr);
-		len = sizeof(*in);
-	}
-	link_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+	/* addr, if any, is an IP literal of this family (config checks, open_listeners picks) */
+	if (!addr || !(len = addr_from_string(&ss, addr, d->cfg->port)))
+		len = addr_any(&ss, family, d->cfg->port);
+	addr_format((struct sockaddr *)&ss, shown, sizeof(shown));
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
@@ -181,7 +166,7 @@ static int open_listeners(struct invpnd *d, char *err, size_t errlen)
 
 static void on_signal(struct loop_io *io, uint32_t events)
 {
-	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, signal_io));
+	struct invpnd *d = container_of(io, struct invpnd, signal_io);
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
@@ -206,7 +191,7 @@ static void on_signal(struct loop_io *io, uint32_t events)
 
 static void on_announce(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, announce_timer));
+	struct invpnd *d = container_of(t, struct invpnd, announce_timer);
 
 	switch_announce(d);
 	loop_timer_arm(&d->loop, t, (uint64_t)d->cfg->announce_interval * 1000, on_announce);
@@ -214,7 +199,7 @@ static void on_announce(struct loop_timer *t)
 
 static void on_tick(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, tick));
+	struct invpnd *d = container_of(t, struct invpnd, tick);
 	uint64_t now = loop_clock_ms();
 	size_t expired;
 
@@ -244,19 +229,9 @@ static void add_seeds(struct invpnd *d)
 		struct sockaddr_storage ss;
 		socklen_t len;
 
-		memset(&ss, 0, sizeof(ss));
-		if (inet_pton(AF_INET, p->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-			ss.ss_family = AF_INET;
-			((struct sockaddr_in *)&ss)->sin_port = htons(p->port);
-			len = sizeof(struct sockaddr_in);
-		} else if (inet_pton(AF_INET6, p->host, &((struct sockaddr_in6 *)&ss)->sin6_addr) ==
-			   1) {
-			ss.ss_family = AF_INET6;
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons(p->port);
-			len = sizeof(struct sockaddr_in6);
-		} else {
+		len = addr_from_string(&ss, p->host, p->port);
+		if (!len)
 			continue; /* a name: resolve.c looks it up */
-		}
 		nodes_add(&d->nodes, p->has_mac ? p->mac : NULL, (struct sockaddr *)&ss, len,
 			  NODE_SRC_CONFIG, loop_wall_ms());
 	}

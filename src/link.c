@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "switch.h"
+#include "util.h"
+#include "addr.h"
 
 static struct ratelimit refuse_rl;
 
@@ -23,30 +25,11 @@ const char *link_state_name(enum link_state s)
 	return s <= LINK_CLOSED ? names[s] : "?";
 }
 
-void link_format_addr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, len, "?");
-	}
-}
-
 static void set_name(struct link *l)
 {
 	char addr[64], mac[MAC_STRLEN];
 
-	link_format_addr((const struct sockaddr *)&l->addr, addr, sizeof(addr));
+	addr_format((const struct sockaddr *)&l->addr, addr, sizeof(addr));
 	if (l->state == LINK_UP)
 		snprintf(l->name, sizeof(l->name), "%s (%s)", mac_format(l->peer_mac, mac), addr);
 	else
@@ -119,7 +102,7 @@ struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t 
 	struct link *l;
 	char name[64];
 
-	link_format_addr(addr, name, sizeof(name));
+	addr_format(addr, name, sizeof(name));
 	if (fd < 0) {
 		log_warn("dial %s: socket: %m", name);
 		goto fail;
@@ -151,17 +134,14 @@ struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
 			 socklen_t addrlen)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
-	struct sockaddr_in in4;
+	struct sockaddr_storage in4;
 	struct link *l;
 
 	/* a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d: they are IPv4 */
 	if (addr->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		memset(&in4, 0, sizeof(in4));
-		in4.sin_family = AF_INET;
-		in4.sin_port = in6->sin6_port;
-		memcpy(&in4.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
+		addrlen = addr_make(&in4, AF_INET, in6->sin6_addr.s6_addr + 12,
+				    ntohs(in6->sin6_port), 0);
 		addr = (const struct sockaddr *)&in4;
-		addrlen = sizeof(in4);
 	}
 	tune_socket(fd);
 	l = link_new(d, fd, addr, addrlen, false, LINK_HANDSHAKE, EPOLLIN);
@@ -461,7 +441,7 @@ static void link_flush(struct link *l)
 
 static void link_io(struct loop_io *io, uint32_t events)
 {
-	struct link *l = (struct link *)((char *)io - offsetof(struct link, io));
+	struct link *l = container_of(io, struct link, io);
 
 	switch (l->state) {
 	case LINK_CONNECTING: {

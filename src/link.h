@@ -109,6 +109,4 @@ void link_check_timeouts(struct invpnd *d, uint64_t now_ms);
 /** Close and free every link (shutdown). */
 void link_close_all(struct invpnd *d);
 
-/** Format a socket address as "1.2.3.4:5" or "[::1]:5". */
-void link_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 const char *link_state_name(enum link_state s);

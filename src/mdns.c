@@ -17,6 +17,8 @@
 #include "daemon.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
+#include "addr.h"
 
 struct mdns {
 	struct invpnd *d;
@@ -41,7 +43,7 @@ static bool publishing(const struct mdns *m)
 
 static void on_retry(struct loop_timer *t)
 {
-	struct mdns *m = (struct mdns *)((char *)t - offsetof(struct mdns, retry));
+	struct mdns *m = container_of(t, struct mdns, retry);
 
 	create_client(m);
 }
@@ -146,31 +148,21 @@ static void resolve_cb(AvahiServiceResolver *res, AvahiIfIndex iface, AvahiProto
 	    (addr->proto == AVAHI_PROTO_INET6 &&
 	     IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)addr->data.ipv6.address)))
 		goto out;
-	memset(&ss, 0, sizeof(ss));
 	if (addr->proto == AVAHI_PROTO_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		memcpy(&in->sin_addr, &addr->data.ipv4.address, 4);
-		len = sizeof(*in);
+		len = addr_make(&ss, AF_INET, &addr->data.ipv4.address, port, 0);
 	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		const struct in6_addr *ip6 = (const struct in6_addr *)addr->data.ipv6.address;
 
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		memcpy(&in6->sin6_addr, addr->data.ipv6.address, 16);
 		/* a link-local address is only meaningful with its interface */
-		if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-			in6->sin6_scope_id = (uint32_t)iface;
-		len = sizeof(*in6);
+		len = addr_make(&ss, AF_INET6, ip6, port,
+				IN6_IS_ADDR_LINKLOCAL(ip6) ? (uint32_t)iface : 0);
 	}
 	if (nodes_add(&m->d->nodes, mac, (struct sockaddr *)&ss, len, NODE_SRC_MDNS,
 		      loop_wall_ms())) {
 		char shown[64], ms[MAC_STRLEN];
 
 		m->found++;
-		link_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+		addr_format((struct sockaddr *)&ss, shown, sizeof(shown));
 		log_info("mdns: found %s at %s", mac_format(mac, ms), shown);
 		autoconnect_soon(m->d);
 	}

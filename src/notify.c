@@ -4,10 +4,11 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "util.h"
 
 static void on_watchdog(struct loop_timer *t)
 {
-	struct invpnd *d = (struct invpnd *)((char *)t - offsetof(struct invpnd, watchdog_timer));
+	struct invpnd *d = container_of(t, struct invpnd, watchdog_timer);
 
 	sd_notify(0, "WATCHDOG=1");
 	loop_timer_arm(&d->loop, t, d->watchdog_ms, on_watchdog);

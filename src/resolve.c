@@ -11,6 +11,8 @@
 #include "autoconnect.h"
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
+#include "addr.h"
 
 #define RESOLVE_MAX_FDS 16
 
@@ -99,7 +101,7 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 
 static void on_ares_timer(struct loop_timer *t)
 {
-	struct resolve *r = (struct resolve *)((char *)t - offsetof(struct resolve, ares_timer));
+	struct resolve *r = container_of(t, struct resolve, ares_timer);
 
 	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	arm_ares_timer(r);
@@ -166,10 +168,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		    n->ai_addrlen > sizeof(ss))
 			continue;
 		memcpy(&ss, n->ai_addr, n->ai_addrlen);
-		if (ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port = htons(q->port);
-		else
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons(q->port);
+		addr_set_port(&ss, q->port);
 		a = nodes_add(&r->d->nodes, it->has_mac ? it->mac : NULL, (struct sockaddr *)&ss,
 			      n->ai_addrlen, NODE_SRC_DNS, loop_wall_ms());
 		if (a) {
@@ -263,7 +262,7 @@ static void start_item(struct resolve *r, size_t i)
 
 static void on_refresh(struct loop_timer *t)
 {
-	struct resolve *r = (struct resolve *)((char *)t - offsetof(struct resolve, refresh_timer));
+	struct resolve *r = container_of(t, struct resolve, refresh_timer);
 	uint64_t now = loop_clock_ms();
 
 	for (size_t i = 0; i < r->n_items; i++) {
@@ -272,13 +271,6 @@ static void on_refresh(struct loop_timer *t)
 	}
 	arm_ares_timer(r);
 	loop_timer_arm(&r->d->loop, t, 1000, on_refresh);
-}
-
-static bool is_ip(const char *host)
-{
-	struct in6_addr a;
-
-	return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
 }
 
 int resolve_start(struct invpnd *d, char *err, size_t errlen)
@@ -290,7 +282,7 @@ int resolve_start(struct invpnd *d, char *err, size_t errlen)
 	int status;
 
 	for (size_t i = 0; i < c->n_init; i++)
-		n += !is_ip(c->init[i].host);
+		n += !addr_is_ip(c->init[i].host);
 	if (n == 0)
 		return 0;
 	status = ares_library_init(ARES_LIB_INIT_ALL);
@@ -322,7 +314,7 @@ int resolve_start(struct invpnd *d, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_init; i++) {
 		struct item *it = &r->items[r->n_items];
 
-		if (is_ip(c->init[i].host))
+		if (addr_is_ip(c->init[i].host))
 			continue;
 		it->kind = ITEM_SEED;
 		snprintf(it->name, sizeof(it->name), "%s", c->init[i].host);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "autoconnect.h"
 #include "daemon.h"
 #include "health.h"
@@ -14,6 +15,7 @@
 #include "proto.h"
 #include "tap.h"
 #include "vnet.h"
+#include "util.h"
 
 #define TAP_BATCH 64
 
@@ -143,7 +145,7 @@ static void tap_frame(struct invpnd *d, uint8_t *eth, size_t n, const struct vne
 
 void switch_tap_readable(struct loop_io *io, uint32_t events)
 {
-	struct invpnd *d = (struct invpnd *)((char *)io - offsetof(struct invpnd, tap_io));
+	struct invpnd *d = container_of(io, struct invpnd, tap_io);
 	uint8_t *eth = d->tap_buf + DAEMON_TAP_HEADROOM;
 	size_t hlen = d->tap.vnet ? VNET_HDR_LEN : 0;
 
@@ -229,24 +231,13 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
 
 	if (info->iptype == PROTO_IP_NONE || info->port == 0)
 		return;
-	memset(&ss, 0, sizeof(ss));
 	if (info->iptype == PROTO_IP_V6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)info->ip))
 		v4 = true;
-	if (v4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(info->port);
-		memcpy(&in->sin_addr, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12, 4);
-		len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(info->port);
-		memcpy(&in6->sin6_addr, info->ip, 16);
-		len = sizeof(*in6);
-	}
+	if (v4)
+		len = addr_make(&ss, AF_INET, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12,
+				info->port, 0);
+	else
+		len = addr_make(&ss, AF_INET6, info->ip, info->port, 0);
 	if (nodes_add(&d->nodes, info->mac, (struct sockaddr *)&ss, len, NODE_SRC_MESH,
 		      loop_wall_ms()) &&
 	    d->n_up < d->cfg->min_links)
