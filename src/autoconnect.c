@@ -13,7 +13,7 @@
 /* Is there a link (in any state) to this MAC, or a dial that expects it? */
 static bool mac_busy(const struct invpnd *d, const uint8_t mac[MAC_LEN])
 {
-	for (const struct link *l = d->links; l; l = l->next) {
+	for (const struct link *l = d->links.list; l; l = l->next) {
 		if (l->state == LINK_UP && mac_eq(l->peer_mac, mac))
 			return true;
 		if (l->state != LINK_UP && l->expect_mac && mac_eq(l->expected_mac, mac))
@@ -83,17 +83,17 @@ void autoconnect_run(struct invpnd *d)
 {
 	uint64_t now = loop_clock_ms(), next = now + AUTOCONNECT_PERIOD_MS;
 
-	while (!d->stopping && d->n_up + d->n_dialing < d->cfg->min_links) {
+	while (!d->stopping && d->links.n_up + d->links.n_dialing < d->cfg->min_links) {
 		struct node_addr *a = pick(d, now);
 
 		if (!a)
 			break;
 		a->dialing = true;
-		link_dial(d, (struct sockaddr *)&a->sa, a->salen, a->verify_mac ? a->mac : NULL,
+		link_dial(&d->links, (struct sockaddr *)&a->sa, a->salen, a->verify_mac ? a->mac : NULL,
 			  a->id);
 	}
 	/* wake up when the earliest backoff ends, if we still want links */
-	if (d->n_up + d->n_dialing < d->cfg->min_links) {
+	if (d->links.n_up + d->links.n_dialing < d->cfg->min_links) {
 		nodes_foreach(&d->nodes, a) {
 			if (!a->dialing && a->next_try_ms > now && a->next_try_ms < next)
 				next = a->next_try_ms;

@@ -189,7 +189,8 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
-static struct json_object *counters_json(const struct daemon_counters *c)
+static struct json_object *counters_json(const struct daemon_counters *c,
+					 const struct link_set_counters *lc)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -199,12 +200,12 @@ static struct json_object *counters_json(const struct daemon_counters *c)
 	add_u64(o, "tap_tx_bytes", c->tap_tx_bytes);
 	add_u64(o, "drop_foreign_src", c->drop_foreign_src);
 	add_u64(o, "drop_no_route", c->drop_no_route);
-	add_u64(o, "drop_queue_full", c->drop_queue_full);
+	add_u64(o, "drop_queue_full", lc->queue_full);
 	add_u64(o, "drop_duplicate", c->drop_duplicate);
 	add_u64(o, "drop_unknown_origin", c->drop_unknown_origin);
 	add_u64(o, "drop_tap_write", c->drop_tap_write);
-	add_u64(o, "bad_frames", c->bad_frames);
-	add_u64(o, "links_refused", c->links_refused);
+	add_u64(o, "bad_frames", lc->bad_frames);
+	add_u64(o, "links_refused", lc->refused);
 	add_u64(o, "drop_offload", c->drop_offload);
 	return o;
 }
@@ -223,8 +224,8 @@ static void do_status(struct client *c)
 	json_object_object_add(o, "port", json_object_new_int(d->cfg->port));
 	json_object_object_add(o, "listening", json_object_new_boolean(d->n_listen > 0));
 	add_u64(o, "uptime_s", (loop_clock_ms() - d->started_ms) / 1000);
-	add_u64(o, "links", d->n_up);
-	add_u64(o, "links_pending", d->n_links - d->n_up);
+	add_u64(o, "links", d->links.n_up);
+	add_u64(o, "links_pending", d->links.n_links - d->links.n_up);
 	add_u64(o, "min_links", d->cfg->min_links);
 	add_u64(o, "max_links", d->cfg->max_links);
 	add_u64(o, "routes", d->routes.count);
@@ -236,7 +237,7 @@ static void do_status(struct client *c)
 		json_object_object_add(o, "cert_expires", json_object_new_int64(cert));
 		json_object_object_add(o, "ca_expires", json_object_new_int64(ca));
 	}
-	json_object_object_add(o, "counters", counters_json(&d->counters));
+	json_object_object_add(o, "counters", counters_json(&d->counters, &d->links.c));
 	client_reply(c, o);
 }
 
@@ -246,7 +247,7 @@ static void do_peers(struct client *c)
 	struct json_object *o = reply_ok(CTL_PEERS), *arr = json_object_new_array();
 	uint64_t now = loop_clock_ms();
 
-	for (struct link *l = d->links; l; l = l->next) {
+	for (struct link *l = d->links.list; l; l = l->next) {
 		struct json_object *p = json_object_new_object();
 		char addr[64];
 
@@ -435,7 +436,7 @@ static void start_round(struct client *c, const struct ctl_request *req)
 	c->round_id = hr.id = daemon_next_id(d);
 	memcpy(hr.origin, d->mac, MAC_LEN);
 	n = proto_encode_health_req(wire, sizeof(wire), &hr);
-	for (struct link *l = d->links; l && n > 0; l = l->next) {
+	for (struct link *l = d->links.list; l && n > 0; l = l->next) {
 		if (l->state == LINK_UP)
 			link_send(l, wire, (size_t)n, true);
 	}

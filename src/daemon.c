@@ -78,15 +78,15 @@ static void on_listen(struct loop_io *io, uint32_t events)
 			}
 			return;
 		}
-		if (d->n_pending_in >= DAEMON_MAX_PENDING) {
-			d->counters.links_refused++;
+		if (d->links.n_pending_in >= DAEMON_MAX_PENDING) {
+			d->links.c.refused++;
 			log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING,
 					"too many unfinished handshakes (%d): connection refused",
 					DAEMON_MAX_PENDING);
 			close(fd);
 			continue;
 		}
-		link_accept(d, fd, (struct sockaddr *)&ss, len);
+		link_accept(&d->links, fd, (struct sockaddr *)&ss, len);
 	}
 }
 
@@ -203,7 +203,7 @@ static void on_tick(struct loop_timer *t)
 	uint64_t now = loop_clock_ms();
 	size_t expired;
 
-	link_check_timeouts(d, now);
+	link_check_timeouts(&d->links, now);
 	expired = route_expire(&d->routes, now, (uint64_t)d->cfg->route_timeout * 1000);
 	if (expired)
 		log_debug("%zu route(s) expired", expired);
@@ -216,11 +216,77 @@ static void on_tick(struct loop_timer *t)
 
 static void after_round(void *arg)
 {
-	link_after_round(arg);
-	switch_after_round(arg);
-	control_after_round(arg);
-	mdns_after_round(arg);
+	struct invpnd *d = arg;
+
+	link_after_round(&d->links);
+	control_after_round(d);
+	mdns_after_round(d);
 }
+
+/* The link set's events, connected to the switch, the directory and autoconnect. */
+static struct invpnd *daemon_of(struct link_set *s)
+{
+	return container_of(s, struct invpnd, links);
+}
+
+static void on_link_frame(struct link *l, uint8_t *frame, size_t len)
+{
+	switch_frame(daemon_of(l->set), l, frame, len);
+}
+
+static void on_link_up(struct link *l)
+{
+	switch_link_up(daemon_of(l->set), l);
+}
+
+static void on_link_down(struct link *l)
+{
+	switch_link_down(daemon_of(l->set), l);
+}
+
+static void on_links_changed(struct link_set *s)
+{
+	struct invpnd *d = daemon_of(s);
+
+	if (!d->stopping)
+		autoconnect_soon(d);
+}
+
+static void on_dial_done(struct link_set *s, uint64_t addr_id, bool ok, const uint8_t *mac)
+{
+	nodes_dial_done(&daemon_of(s)->nodes, addr_id, ok, mac, loop_clock_ms(), loop_wall_ms());
+}
+
+static void on_dialled_self(struct link_set *s, uint64_t addr_id)
+{
+	struct invpnd *d = daemon_of(s);
+	struct node_addr *a = nodes_get(&d->nodes, addr_id);
+
+	/* an address of our own: never dial it again */
+	if (a && !a->has_mac) {
+		memcpy(a->mac, d->mac, MAC_LEN);
+		a->has_mac = true;
+	}
+}
+
+/* Back-pressure: read the TAP only while no link moving data is over half full. */
+static void on_links_hold(struct link_set *s, bool hold)
+{
+	struct invpnd *d = daemon_of(s);
+
+	if (d->tap_io.registered)
+		loop_io_mod(&d->loop, &d->tap_io, hold ? 0 : EPOLLIN);
+}
+
+static const struct link_events link_events = {
+	.frame = on_link_frame,
+	.up = on_link_up,
+	.down = on_link_down,
+	.changed = on_links_changed,
+	.dial_done = on_dial_done,
+	.self = on_dialled_self,
+	.hold = on_links_hold,
+};
 
 static void add_seeds(struct invpnd *d)
 {
@@ -259,7 +325,7 @@ void daemon_reload(struct invpnd *d)
 	/* live sessions keep a reference to the old context */
 	tls_fini(&d->tls);
 	d->tls = fresh;
-	for (struct link *l = d->links, *next; l; l = next) {
+	for (struct link *l = d->links.list, *next; l; l = next) {
 		const char *why;
 		char reason[160];
 
@@ -319,6 +385,9 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 
 	d->cfg = cfg;
 	memcpy(d->mac, d->tls.mac, MAC_LEN);
+	link_set_init(&d->links, &d->loop, &d->tls, d->mac, &link_events);
+	d->links.max_links = cfg->max_links;
+	d->links.idle_ms = (uint64_t)cfg->link_timeout * 1000;
 	d->signal_fd = -1;
 	d->tap.fd = -1;
 	route_init(&d->routes, DAEMON_MAX_ROUTES);
@@ -399,7 +468,7 @@ void daemon_stop(struct invpnd *d)
 	d->stopping = true;
 	mdns_stop(d);
 	resolve_stop(d);
-	link_close_all(d);
+	link_close_all(&d->links);
 	if (d->nodes.v && d->tap.fd >= 0)
 		daemon_save_cache(d);
 	control_close(d);

@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "link.h"
 #include "loop.h"
 #include "nodes.h"
 #include "route.h"
 #include "tap.h"
 #include "tls.h"
 
-struct link;
 struct control;
 struct resolve;
 struct mdns;
@@ -22,25 +22,21 @@ struct mdns;
 /* incoming connections that have not finished TLS yet, at most */
 #define DAEMON_MAX_PENDING 256
 #define DAEMON_MAX_ROUTES 4096
-#define DAEMON_HANDSHAKE_TIMEOUT_MS 10000
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
 #define DAEMON_TAP_HEADROOM 16
 /* a TSO super-frame (64 KiB of IP) and its Ethernet header, with room to spare */
 #define DAEMON_TAP_MAX_READ (65536 + 256)
 
-/* Node-wide counters (per-link ones live in struct link). */
+/* Node-wide counters (the link set's are in struct link_set, per-link ones in struct link). */
 struct daemon_counters {
 	uint64_t tap_rx_frames, tap_rx_bytes;
 	uint64_t tap_tx_frames, tap_tx_bytes;
 	uint64_t drop_foreign_src;  /* TAP frames whose source is not our MAC */
 	uint64_t drop_no_route;     /* unicast with no route */
-	uint64_t drop_queue_full;   /* a link's output queue was full */
 	uint64_t drop_duplicate;    /* flooded frames seen before */
 	uint64_t drop_unknown_origin; /* flooded frames from origins without a route */
 	uint64_t drop_tap_write;    /* the TAP would not take a frame */
-	uint64_t bad_frames;        /* malformed frames (their links were closed) */
-	uint64_t links_refused;     /* handshakes that failed or were refused */
 	uint64_t drop_offload;      /* super-frames or checksums we could not handle */
 };
 
@@ -62,11 +58,7 @@ struct invpnd {
 	size_t n_listen;
 	struct loop_timer accept_pause;
 
-	struct link *links;     /* all live links */
-	struct link *dead;      /* closed, freed after the round */
-	struct link *dirty;     /* links with output to flush this round */
-	size_t n_links, n_up, n_pending_in, n_dialing;
-	uint64_t next_link_id;
+	struct link_set links;
 
 	struct route_table routes;
 	struct nodes nodes;
@@ -75,8 +67,6 @@ struct invpnd {
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
 	struct loop_timer watchdog_timer;
-	struct loop_timer tap_recheck; /* back-pressure: look at the queues again */
-	bool link_filling; /* a data frame took a link past half full this round */
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
 
@@ -100,7 +90,6 @@ struct invpnd {
 	uint8_t tap_buf[DAEMON_TAP_HEADROOM + DAEMON_TAP_MAX_READ];
 	/* frames cut from a super-frame for a peer that cannot take it, one at a time */
 	uint8_t seg_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
-	char scratch_reason[320];
 	bool stopping;
 };
 

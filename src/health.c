@@ -36,7 +36,7 @@ int health_build_response(struct invpnd *d, const struct proto_health_req *req, 
 
 	memcpy(r.dst, req->origin, MAC_LEN);
 	memcpy(r.src, d->mac, MAC_LEN);
-	for (struct link *l = d->links; l && r.nconn < 1024; l = l->next) {
+	for (struct link *l = d->links.list; l && r.nconn < 1024; l = l->next) {
 		if (l->state == LINK_UP)
 			memcpy(conn + r.nconn++ * MAC_LEN, l->peer_mac, MAC_LEN);
 	}

@@ -10,13 +10,69 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "switch.h"
-#include "util.h"
 #include "addr.h"
+#include "log.h"
+#include "proto.h"
+#include "tls.h"
+#include "util.h"
 
 static struct ratelimit refuse_rl;
+
+/* Tell the owner; every event is optional. */
+#define EMIT(s, event, ...)                                 \
+	do {                                                \
+		if ((s)->ev && (s)->ev->event)              \
+			(s)->ev->event(__VA_ARGS__);        \
+	} while (0)
+
+static void dial_done(struct link_set *s, uint64_t addr_id, bool ok, const uint8_t *mac)
+{
+	EMIT(s, dial_done, s, addr_id, ok, mac);
+}
+
+#ifdef NDEBUG
+void link_set_check(const struct link_set *s)
+{
+	(void)s;
+}
+#else
+void link_set_check(const struct link_set *s)
+{
+	size_t n = 0, up = 0, in = 0, out = 0;
+
+	for (const struct link *l = s->list; l; l = l->next) {
+		n++;
+		if (l->state == LINK_UP)
+			up++;
+		else if (l->outgoing)
+			out++;
+		else
+			in++;
+		if (l->state == LINK_CLOSED || (l->next && l->next->prev != l) ||
+		    (!l->prev && s->list != l)) {
+			log_err("link set: list broken at %s", l->name);
+			abort();
+		}
+	}
+	if (n != s->n_links || up != s->n_up || in != s->n_pending_in || out != s->n_dialing) {
+		log_err("link set: counts %zu/%zu/%zu/%zu, list %zu/%zu/%zu/%zu (links/up/in/out)",
+			s->n_links, s->n_up, s->n_pending_in, s->n_dialing, n, up, in, out);
+		abort();
+	}
+}
+#endif
+
+void link_set_init(struct link_set *s, struct loop *loop, const struct tls *tls,
+		   const uint8_t mac[MAC_LEN], const struct link_events *ev)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = loop;
+	s->tls = tls;
+	s->ev = ev;
+	memcpy(s->mac, mac, MAC_LEN);
+	s->max_links = 16;
+	s->idle_ms = 15000;
+}
 
 const char *link_state_name(enum link_state s)
 {
@@ -38,34 +94,35 @@ static void set_name(struct link *l)
 
 static void link_io(struct loop_io *io, uint32_t events);
 
-static struct link *link_new(struct invpnd *d, int fd, const struct sockaddr *addr,
+static struct link *link_new(struct link_set *s, int fd, const struct sockaddr *addr,
 			     socklen_t addrlen, bool outgoing, enum link_state state, uint32_t events)
 {
 	struct link *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
-	l->d = d;
-	l->id = ++d->next_link_id;
+	l->set = s;
+	l->id = ++s->next_id;
 	l->outgoing = outgoing;
 	l->state = state;
 	memcpy(&l->addr, addr, addrlen < sizeof(l->addr) ? addrlen : sizeof(l->addr));
 	l->addrlen = addrlen;
 	l->created_ms = l->last_rx_ms = loop_clock_ms();
 	set_name(l);
-	if (loop_io_add(&d->loop, &l->io, fd, events, link_io) < 0) {
+	if (loop_io_add(s->loop, &l->io, fd, events, link_io) < 0) {
 		free(l);
 		return NULL;
 	}
-	l->next = d->links;
-	if (d->links)
-		d->links->prev = l;
-	d->links = l;
-	d->n_links++;
+	l->next = s->list;
+	if (s->list)
+		s->list->prev = l;
+	s->list = l;
+	s->n_links++;
 	if (outgoing)
-		d->n_dialing++;
+		s->n_dialing++;
 	else
-		d->n_pending_in++;
+		s->n_pending_in++;
+	link_set_check(s);
 	return l;
 }
 
@@ -82,7 +139,7 @@ static void do_handshake(struct link *l);
 
 static void start_tls(struct link *l)
 {
-	l->ssl = SSL_new(l->d->tls.ctx);
+	l->ssl = SSL_new(l->set->tls->ctx);
 	if (!l->ssl || SSL_set_fd(l->ssl, l->io.fd) != 1) {
 		link_close(l, "cannot create a TLS session");
 		return;
@@ -95,7 +152,7 @@ static void start_tls(struct link *l)
 	do_handshake(l);
 }
 
-struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t addrlen,
+struct link *link_dial(struct link_set *s, const struct sockaddr *addr, socklen_t addrlen,
 		       const uint8_t *expect_mac, uint64_t addr_id)
 {
 	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -113,7 +170,7 @@ struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t 
 		close(fd);
 		goto fail;
 	}
-	l = link_new(d, fd, addr, addrlen, true, LINK_CONNECTING, EPOLLOUT);
+	l = link_new(s, fd, addr, addrlen, true, LINK_CONNECTING, EPOLLOUT);
 	if (!l) {
 		close(fd);
 		goto fail;
@@ -126,11 +183,11 @@ struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t 
 	log_debug("dialling %s", l->name);
 	return l;
 fail:
-	nodes_dial_done(&d->nodes, addr_id, false, NULL, loop_clock_ms(), loop_wall_ms());
+	dial_done(s, addr_id, false, NULL);
 	return NULL;
 }
 
-struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
+struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr,
 			 socklen_t addrlen)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
@@ -144,7 +201,7 @@ struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
 		addr = (const struct sockaddr *)&in4;
 	}
 	tune_socket(fd);
-	l = link_new(d, fd, addr, addrlen, false, LINK_HANDSHAKE, EPOLLIN);
+	l = link_new(s, fd, addr, addrlen, false, LINK_HANDSHAKE, EPOLLIN);
 	if (!l) {
 		close(fd);
 		return NULL;
@@ -154,9 +211,10 @@ struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
 	return l;
 }
 
-static struct link *find_up(struct invpnd *d, const uint8_t mac[MAC_LEN], const struct link *except)
+static struct link *find_up(struct link_set *s, const uint8_t mac[MAC_LEN],
+			    const struct link *except)
 {
-	for (struct link *o = d->links; o; o = o->next) {
+	for (struct link *o = s->list; o; o = o->next) {
 		if (o != except && o->state == LINK_UP && mac_eq(o->peer_mac, mac))
 			return o;
 	}
@@ -166,16 +224,16 @@ static struct link *find_up(struct invpnd *d, const uint8_t mac[MAC_LEN], const 
 /* Both ends keep the link dialled by the node with the lower MAC (PROTOCOL.md). */
 static bool resolve_duplicate(struct link *l)
 {
-	struct invpnd *d = l->d;
-	struct link *other = find_up(d, l->peer_mac, l);
+	struct link_set *s = l->set;
+	struct link *other = find_up(s, l->peer_mac, l);
 	const uint8_t *lower;
 	bool l_ok, other_ok;
 
 	if (!other)
 		return true;
-	lower = memcmp(d->mac, l->peer_mac, MAC_LEN) < 0 ? d->mac : l->peer_mac;
-	l_ok = mac_eq(l->outgoing ? d->mac : l->peer_mac, lower);
-	other_ok = mac_eq(other->outgoing ? d->mac : other->peer_mac, lower);
+	lower = memcmp(s->mac, l->peer_mac, MAC_LEN) < 0 ? s->mac : l->peer_mac;
+	l_ok = mac_eq(l->outgoing ? s->mac : l->peer_mac, lower);
+	other_ok = mac_eq(other->outgoing ? s->mac : other->peer_mac, lower);
 	if (l_ok && !other_ok) {
 		link_close(other, "duplicate link (keeping the one dialled by the lower MAC)");
 		return true;
@@ -191,7 +249,7 @@ static void refuse(struct link *l, const char *prefix, const char *detail)
 	char why[256];
 
 	snprintf(why, sizeof(why), "%s%s", prefix, detail);
-	l->d->counters.links_refused++;
+	l->set->c.refused++;
 	if (ratelimit_ok(&refuse_rl, loop_clock_ms()))
 		log_notice("link %s refused: %s", l->name, why);
 	link_close(l, NULL);
@@ -199,7 +257,7 @@ static void refuse(struct link *l, const char *prefix, const char *detail)
 
 static void handshake_done(struct link *l)
 {
-	struct invpnd *d = l->d;
+	struct link_set *s = l->set;
 	const char *why;
 	char want[MAC_STRLEN], got[MAC_STRLEN], msg[64];
 
@@ -207,14 +265,10 @@ static void handshake_done(struct link *l)
 		refuse(l, "", why);
 		return;
 	}
-	if (mac_eq(l->peer_mac, d->mac)) {
-		struct node_addr *a = nodes_get(&d->nodes, l->addr_id);
-
+	if (mac_eq(l->peer_mac, s->mac)) {
 		/* an address of our own: never dial it again */
-		if (a && !a->has_mac) {
-			memcpy(a->mac, d->mac, MAC_LEN);
-			a->has_mac = true;
-		}
+		if (l->outgoing)
+			EMIT(s, self, s, l->addr_id);
 		link_close(l, "link to self");
 		return;
 	}
@@ -224,7 +278,7 @@ static void handshake_done(struct link *l)
 		refuse(l, "", msg);
 		return;
 	}
-	if (d->n_up >= d->cfg->max_links) {
+	if (s->n_up >= s->max_links) {
 		link_close(l, "max_links reached");
 		return;
 	}
@@ -238,17 +292,19 @@ static void handshake_done(struct link *l)
 		return;
 	}
 	if (l->outgoing)
-		d->n_dialing--;
+		s->n_dialing--;
 	else
-		d->n_pending_in--;
+		s->n_pending_in--;
 	l->state = LINK_UP;
-	d->n_up++;
+	s->n_up++;
+	link_set_check(s);
 	l->up_ms = l->last_rx_ms = loop_clock_ms();
 	set_name(l);
 	log_info("link up: %s, %s, %s %s", l->name, l->outgoing ? "outgoing" : "incoming",
 		 SSL_get_version(l->ssl), SSL_get_cipher_name(l->ssl));
-	loop_io_mod(&d->loop, &l->io, EPOLLIN);
-	switch_link_up(d, l);
+	loop_io_mod(s->loop, &l->io, EPOLLIN);
+	EMIT(s, up, l);
+	EMIT(s, changed, s);
 	/* the peer's first frames may have come with the last handshake record */
 	if (l->state == LINK_UP)
 		link_read(l);
@@ -282,10 +338,10 @@ static void do_handshake(struct link *l)
 	}
 	switch (SSL_get_error(l->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		loop_io_mod(&l->d->loop, &l->io, EPOLLIN);
+		loop_io_mod(l->set->loop, &l->io, EPOLLIN);
 		return;
 	case SSL_ERROR_WANT_WRITE:
-		loop_io_mod(&l->d->loop, &l->io, EPOLLIN | EPOLLOUT);
+		loop_io_mod(l->set->loop, &l->io, EPOLLIN | EPOLLOUT);
 		return;
 	default: {
 		long v = SSL_get_verify_result(l->ssl);
@@ -306,7 +362,7 @@ static void update_events(struct link *l)
 {
 	uint32_t ev = (l->rx_paused ? 0 : EPOLLIN) | (l->want_write ? EPOLLOUT : 0);
 
-	loop_io_mod(&l->d->loop, &l->io, ev);
+	loop_io_mod(l->set->loop, &l->io, ev);
 }
 
 /* Parse every complete frame in the input buffer. */
@@ -318,8 +374,7 @@ static void parse_frames(struct link *l)
 		size_t len = proto_get16(l->in + pos);
 
 		if (len == 0) {
-			l->d->counters.bad_frames++;
-			link_close(l, "protocol error: frame of length 0");
+			link_protocol_error(l, "frame of length 0");
 			return;
 		}
 		if (l->in_len - pos - PROTO_LEN_SIZE < len)
@@ -332,10 +387,9 @@ static void parse_frames(struct link *l)
 			 * refuses us would otherwise look like a working address.
 			 */
 			l->confirmed = true;
-			nodes_dial_done(&l->d->nodes, l->addr_id, true, l->peer_mac,
-					loop_clock_ms(), loop_wall_ms());
+			dial_done(l->set, l->addr_id, true, l->peer_mac);
 		}
-		switch_frame(l->d, l, l->in + pos + PROTO_LEN_SIZE, len);
+		EMIT(l->set, frame, l, l->in + pos + PROTO_LEN_SIZE, len);
 		if (l->state != LINK_UP)
 			return;
 		pos += PROTO_LEN_SIZE + len;
@@ -356,14 +410,14 @@ static void link_read(struct link *l)
 		if (n > 0) {
 			l->in_len += (size_t)n;
 			l->c.rx_bytes += (size_t)n;
-			l->last_rx_ms = l->d->loop.now_ms;
+			l->last_rx_ms = l->set->loop->now_ms;
 			parse_frames(l);
 			/*
 			 * What we forward filled a link: read no more until it drains,
 			 * so TCP slows the sender down instead of us dropping (the
-			 * relay's back-pressure; switch_after_round resumes).
+			 * relay's back-pressure; link_after_round resumes).
 			 */
-			if (l->d->link_filling && l->state == LINK_UP) {
+			if (l->set->filling && l->state == LINK_UP) {
 				l->rx_paused = true;
 				update_events(l);
 				return;
@@ -378,9 +432,9 @@ static void link_read(struct link *l)
 			update_events(l);
 			return;
 		default:
-			snprintf(l->d->scratch_reason, sizeof(l->d->scratch_reason), "read: %s",
+			snprintf(l->set->reason, sizeof(l->set->reason), "read: %s",
 				 ssl_failure(l, n, buf, sizeof(buf)));
-			link_close(l, l->d->scratch_reason);
+			link_close(l, l->set->reason);
 			return;
 		}
 	}
@@ -391,8 +445,8 @@ static void mark_dirty(struct link *l)
 	if (l->on_dirty_list)
 		return;
 	l->on_dirty_list = true;
-	l->next_dirty = l->d->dirty;
-	l->d->dirty = l;
+	l->next_dirty = l->set->dirty;
+	l->set->dirty = l;
 }
 
 static void link_flush(struct link *l)
@@ -411,7 +465,7 @@ static void link_flush(struct link *l)
 		if (n > 0) {
 			l->out_start += (size_t)n;
 			l->pending_write = 0;
-			l->last_tx_progress_ms = l->d->loop.now_ms;
+			l->last_tx_progress_ms = l->set->loop->now_ms;
 			continue;
 		}
 		switch (SSL_get_error(l->ssl, n)) {
@@ -423,16 +477,16 @@ static void link_flush(struct link *l)
 			update_events(l);
 			return;
 		default:
-			snprintf(l->d->scratch_reason, sizeof(l->d->scratch_reason), "write: %s",
+			snprintf(l->set->reason, sizeof(l->set->reason), "write: %s",
 				 ssl_failure(l, n, buf, sizeof(buf)));
-			link_close(l, l->d->scratch_reason);
+			link_close(l, l->set->reason);
 			return;
 		}
 	}
 	if (l->state != LINK_UP)
 		return;
 	l->out_start = l->out_end = 0;
-	l->last_tx_progress_ms = l->d->loop.now_ms;
+	l->last_tx_progress_ms = l->set->loop->now_ms;
 	if (l->want_write) {
 		l->want_write = false;
 		update_events(l);
@@ -476,7 +530,8 @@ static void link_io(struct loop_io *io, uint32_t events)
 	}
 }
 
-void link_resume(struct link *l)
+/* Read again from a link paused by back-pressure. */
+static void link_resume(struct link *l)
 {
 	if (!l->rx_paused || l->state != LINK_UP)
 		return;
@@ -494,11 +549,11 @@ uint8_t *link_reserve(struct link *l, size_t n, bool control)
 		return NULL;
 	if (link_queued(l) + n > cap) {
 		l->c.drops++;
-		l->d->counters.drop_queue_full++;
+		l->set->c.queue_full++;
 		return NULL;
 	}
 	if (!control && link_queued(l) + n > LINK_OUT_DATA_CAP / 2)
-		l->d->link_filling = true;
+		l->set->filling = true;
 	if (l->out_end + n > LINK_OUT_CAP) {
 		/* allowed by SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: the bytes stay the same */
 		memmove(l->out, l->out + l->out_start, link_queued(l));
@@ -529,48 +584,57 @@ bool link_send(struct link *l, const void *frame, size_t n, bool control)
 
 void link_close(struct link *l, const char *reason)
 {
-	struct invpnd *d = l->d;
+	struct link_set *s = l->set;
 	enum link_state was = l->state;
 
 	if (was == LINK_CLOSED)
 		return;
 	l->state = LINK_CLOSED;
-	loop_io_del(&d->loop, &l->io);
+	loop_io_del(s->loop, &l->io);
 	/* best effort, never waits: tell the peer this is a close, not a crash */
 	if (was == LINK_UP)
 		SSL_shutdown(l->ssl);
 	ERR_clear_error();
 	close(l->io.fd);
 	l->io.fd = -1;
-	if (was == LINK_UP) {
-		d->n_up--;
-		if (l->outgoing && !l->confirmed)
-			nodes_dial_done(&d->nodes, l->addr_id, false, NULL, loop_clock_ms(),
-					loop_wall_ms());
-		log_info("link down: %s: %s", l->name, reason ? reason : "closed");
-		switch_link_down(d, l);
-	} else {
-		if (reason)
-			log_debug("connection %s closed: %s", l->name, reason);
-		if (l->outgoing) {
-			d->n_dialing--;
-			nodes_dial_done(&d->nodes, l->addr_id, false, NULL, loop_clock_ms(),
-					loop_wall_ms());
-		} else {
-			d->n_pending_in--;
-		}
-	}
 	if (l->prev)
 		l->prev->next = l->next;
 	else
-		d->links = l->next;
+		s->list = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
-	d->n_links--;
-	l->next_dead = d->dead;
-	d->dead = l;
+	s->n_links--;
+	if (was == LINK_UP)
+		s->n_up--;
+	else if (l->outgoing)
+		s->n_dialing--;
+	else
+		s->n_pending_in--;
+	l->next_dead = s->dead;
+	s->dead = l;
+	link_set_check(s);
+	if (was == LINK_UP) {
+		log_info("link down: %s: %s", l->name, reason ? reason : "closed");
+		if (l->outgoing && !l->confirmed)
+			dial_done(s, l->addr_id, false, NULL);
+		EMIT(s, down, l);
+	} else {
+		if (reason)
+			log_debug("connection %s closed: %s", l->name, reason);
+		if (l->outgoing)
+			dial_done(s, l->addr_id, false, NULL);
+	}
 	/* a closed link may leave room under min_links */
-	switch_links_changed(d);
+	EMIT(s, changed, s);
+}
+
+void link_protocol_error(struct link *l, const char *why)
+{
+	if (l->state == LINK_CLOSED)
+		return;
+	l->set->c.bad_frames++;
+	snprintf(l->set->reason, sizeof(l->set->reason), "protocol error: %s", why);
+	link_close(l, l->set->reason);
 }
 
 static void link_free(struct link *l)
@@ -581,45 +645,99 @@ static void link_free(struct link *l)
 	free(l);
 }
 
-void link_after_round(struct invpnd *d)
+/* Is a link that is still moving data more than half full? */
+static bool links_busy(const struct link_set *s)
+{
+	for (const struct link *l = s->list; l; l = l->next) {
+		if (l->state == LINK_UP && link_queued(l) > LINK_OUT_DATA_CAP / 2 &&
+		    s->loop->now_ms - l->last_tx_progress_ms < LINK_STALL_MS)
+			return true;
+	}
+	return false;
+}
+
+static void flush_and_reap(struct link_set *s)
 {
 	/* flushing can close links, which can queue announcements on others */
-	while (d->dirty) {
-		struct link *l = d->dirty;
+	while (s->dirty) {
+		struct link *l = s->dirty;
 
-		d->dirty = l->next_dirty;
+		s->dirty = l->next_dirty;
 		l->on_dirty_list = false;
 		link_flush(l);
 	}
-	while (d->dead) {
-		struct link *l = d->dead;
+	while (s->dead) {
+		struct link *l = s->dead;
 
-		d->dead = l->next_dead;
+		s->dead = l->next_dead;
 		link_free(l);
 	}
 }
 
-void link_check_timeouts(struct invpnd *d, uint64_t now_ms)
+static void hold(struct link_set *s, bool on)
 {
-	uint64_t idle_ms = (uint64_t)d->cfg->link_timeout * 1000;
+	if (s->held == on)
+		return;
+	s->held = on;
+	EMIT(s, hold, s, on);
+}
 
-	for (struct link *l = d->links, *next; l; l = next) {
+static void on_recheck(struct loop_timer *t)
+{
+	/* nothing to do here: the round this timer ends runs link_after_round */
+}
+
+void link_after_round(struct link_set *s)
+{
+	/* resuming reads forwards more frames: a few passes at most, then the next round */
+	for (int pass = 0; pass < 4; pass++) {
+		bool resumed = false;
+
+		flush_and_reap(s);
+		s->filling = false;
+		if (links_busy(s)) {
+			hold(s, true);
+			/* a link that stops moving must not hold the others for long */
+			if (!s->recheck.armed)
+				loop_timer_arm(s->loop, &s->recheck, LINK_STALL_MS, on_recheck);
+			return;
+		}
+		loop_timer_cancel(s->loop, &s->recheck);
+		hold(s, false);
+		for (struct link *l = s->list, *next; l; l = next) {
+			next = l->next;
+			if (l->rx_paused) {
+				link_resume(l);
+				resumed = true;
+			}
+		}
+		if (!resumed)
+			break;
+	}
+	/* write out what the last resumed reads queued (and free what they closed) */
+	flush_and_reap(s);
+}
+
+void link_check_timeouts(struct link_set *s, uint64_t now_ms)
+{
+	for (struct link *l = s->list, *next; l; l = next) {
 		next = l->next;
-		if (l->state != LINK_UP && now_ms - l->created_ms >= DAEMON_HANDSHAKE_TIMEOUT_MS) {
-			d->counters.links_refused++;
+		if (l->state != LINK_UP && now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
+			s->c.refused++;
 			log_debug("connection %s: no TLS handshake within %d s", l->name,
-				  DAEMON_HANDSHAKE_TIMEOUT_MS / 1000);
+				  LINK_HANDSHAKE_TIMEOUT_MS / 1000);
 			link_close(l, "handshake timeout");
-		} else if (l->state == LINK_UP && now_ms - l->last_rx_ms >= idle_ms) {
+		} else if (l->state == LINK_UP && now_ms - l->last_rx_ms >= s->idle_ms) {
 			link_close(l, "peer silent for link_timeout");
 		}
 	}
 }
 
-void link_close_all(struct invpnd *d)
+void link_close_all(struct link_set *s)
 {
-	while (d->links)
-		link_close(d->links, "shutting down");
-	d->dirty = NULL;
-	link_after_round(d);
+	while (s->list)
+		link_close(s->list, "shutting down");
+	s->dirty = NULL;
+	flush_and_reap(s);
+	loop_timer_cancel(s->loop, &s->recheck);
 }

@@ -1,11 +1,18 @@
 /*
- * One TLS/TCP connection to a peer: dial or accept, handshake, frame
- * reassembly, a bounded output buffer, coalesced TLS writes.
+ * Links: TLS/TCP connections to peers, and the set that owns them. A link
+ * dials or accepts, does the handshake, reassembles frames, and keeps a
+ * bounded output buffer written out in coalesced TLS records at the end of
+ * each loop round. A closed link stays allocated until the round is over, so
+ * pointers held during dispatch stay valid.
  *
- * Frames are appended to the output buffer with link_reserve/link_commit
- * (or link_send) and written at the end of the loop round, up to one full
- * TLS record per SSL_write. A closed link stays allocated until the round is
- * over, so pointers held during dispatch stay valid.
+ * This module is a leaf: it knows the loop, TLS and the wire's length
+ * prefix, nothing above. What it has to say goes through struct
+ * link_events, which the daemon connects to the switch and to autoconnect.
+ *
+ * Back-pressure lives here too. A data frame that takes a link's queue past
+ * half full marks the set "filling": the link being read pauses (TCP then
+ * slows its sender) and the owner is told to hold its other sources (the
+ * TAP) until every link that is still moving data has drained.
  */
 #pragma once
 
@@ -18,7 +25,9 @@
 #include "loop.h"
 #include "mac.h"
 
-struct invpnd;
+struct link;
+struct link_set;
+struct tls;
 typedef struct ssl_st SSL;
 
 enum link_state {
@@ -33,6 +42,54 @@ enum link_state {
 /* Data frames may fill the output buffer up to here; the rest is for control frames. */
 #define LINK_OUT_DATA_CAP (LINK_OUT_CAP - 160 * 1024)
 #define LINK_WRITE_CHUNK 16384
+/* a connection that has not finished TLS by then is closed */
+#define LINK_HANDSHAKE_TIMEOUT_MS 10000
+/* a link that took no bytes for this long no longer holds the TAP back */
+#define LINK_STALL_MS 200
+
+/* What a link set tells its owner. Every callback may be NULL. */
+struct link_events {
+	/* a frame arrived: frame points at the type byte, len is its len field
+	 * (type + body); the frame may be changed in place */
+	void (*frame)(struct link *l, uint8_t *frame, size_t len);
+	void (*up)(struct link *l);
+	void (*down)(struct link *l);
+	/* a link appeared or went (the count may be under min_links now) */
+	void (*changed)(struct link_set *s);
+	/* a dial ended: ok once the peer's first frame came (mac is then the peer's) */
+	void (*dial_done)(struct link_set *s, uint64_t addr_id, bool ok, const uint8_t *mac);
+	/* the address dialled (addr_id) is our own */
+	void (*self)(struct link_set *s, uint64_t addr_id);
+	/* back-pressure: stop (true) or resume (false) reading other sources */
+	void (*hold)(struct link_set *s, bool hold);
+};
+
+struct link_set_counters {
+	uint64_t refused;    /* handshakes that failed, were refused or timed out */
+	uint64_t bad_frames; /* links closed for malformed frames */
+	uint64_t queue_full; /* frames dropped: a link's output queue was full */
+};
+
+/* Every link of the daemon. */
+struct link_set {
+	struct loop *loop;
+	const struct tls *tls;
+	const struct link_events *ev;
+	uint8_t mac[MAC_LEN]; /* our own */
+	size_t max_links;     /* links up, at most */
+	uint64_t idle_ms;     /* a peer silent this long is dead */
+
+	struct link *list;  /* all live links */
+	struct link *dead;  /* closed, freed after the round */
+	struct link *dirty; /* links with output to flush this round */
+	size_t n_links, n_up, n_pending_in, n_dialing;
+	uint64_t next_id;
+	bool filling; /* a data frame took a link past half full this round */
+	bool held;    /* the owner was told to hold its sources */
+	struct loop_timer recheck;
+	struct link_set_counters c;
+	char reason[320]; /* a close reason being built */
+};
 
 struct link_counters {
 	uint64_t rx_frames, rx_bytes;
@@ -41,7 +98,7 @@ struct link_counters {
 };
 
 struct link {
-	struct invpnd *d;
+	struct link_set *set;
 	struct loop_io io;
 	uint64_t id;
 	enum link_state state;
@@ -70,19 +127,24 @@ struct link {
 	struct link_counters c;
 	char name[80]; /* "02:..:01 [198.18.0.2]:41744", for logs */
 
-	struct link *next, *prev; /* daemon's list */
+	struct link *next, *prev; /* the set's list */
 	struct link *next_dead;
 	struct link *next_dirty;
 };
 
-/** Dial addr. expect_mac may be NULL. Returns the link or NULL (logged; dial failure recorded). */
-struct link *link_dial(struct invpnd *d, const struct sockaddr *addr, socklen_t addrlen,
+/** An empty set. The owner sets max_links and idle_ms (and may change them later). */
+void link_set_init(struct link_set *s, struct loop *loop, const struct tls *tls,
+		   const uint8_t mac[MAC_LEN], const struct link_events *ev);
+/** Dial addr. expect_mac may be NULL. Returns the link or NULL (logged; dial_done reported). */
+struct link *link_dial(struct link_set *s, const struct sockaddr *addr, socklen_t addrlen,
 		       const uint8_t *expect_mac, uint64_t addr_id);
 /** Take an accepted socket. */
-struct link *link_accept(struct invpnd *d, int fd, const struct sockaddr *addr,
+struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr,
 			 socklen_t addrlen);
-/** Close with a reason for the log; safe to call twice. The memory lives until link_reap. */
+/** Close with a reason for the log; safe to call twice. The memory lives until the round ends. */
 void link_close(struct link *l, const char *reason);
+/** Close a link whose peer sent something malformed (counted in bad_frames). */
+void link_protocol_error(struct link *l, const char *why);
 
 /**
  * Room for n more bytes of output, or NULL if the frame must be dropped (the
@@ -100,13 +162,23 @@ static inline size_t link_queued(const struct link *l)
 	return l->out_end - l->out_start;
 }
 
-/** Write out what every dirty link has queued; then free closed links. Runs after each round. */
-void link_after_round(struct invpnd *d);
-/** Read again from a link paused by back-pressure (TLS may hold data already). */
-void link_resume(struct link *l);
+/** A data frame took a link past half full this round: a reader should stop and let it drain. */
+static inline bool link_set_filling(const struct link_set *s)
+{
+	return s->filling;
+}
+
+/**
+ * After each loop round: write out what every link has queued, free closed
+ * links, and apply back-pressure (hold or release the owner's sources, and
+ * resume links paused while the ones they feed drain).
+ */
+void link_after_round(struct link_set *s);
 /** Close links whose handshake or peer is silent for too long. */
-void link_check_timeouts(struct invpnd *d, uint64_t now_ms);
+void link_check_timeouts(struct link_set *s, uint64_t now_ms);
 /** Close and free every link (shutdown). */
-void link_close_all(struct invpnd *d);
+void link_close_all(struct link_set *s);
+/** Check the set's counts against its list (aborts on a mismatch; debug builds only). */
+void link_set_check(const struct link_set *s);
 
 const char *link_state_name(enum link_state s);

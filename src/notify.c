@@ -18,11 +18,11 @@ void notify_status(struct invpnd *d)
 {
 	char msg[128];
 
-	if (d->notified_up == d->n_up && d->notified_routes == d->routes.count)
+	if (d->notified_up == d->links.n_up && d->notified_routes == d->routes.count)
 		return;
-	d->notified_up = d->n_up;
+	d->notified_up = d->links.n_up;
 	d->notified_routes = d->routes.count;
-	snprintf(msg, sizeof(msg), "STATUS=%zu link(s), %zu route(s)", d->n_up, d->routes.count);
+	snprintf(msg, sizeof(msg), "STATUS=%zu link(s), %zu route(s)", d->links.n_up, d->routes.count);
 	sd_notify(0, msg);
 }
 

@@ -25,7 +25,7 @@ static struct ratelimit frame_rl;
 static void flood(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n,
 		  bool control)
 {
-	for (struct link *l = d->links; l; l = l->next) {
+	for (struct link *l = d->links.list; l; l = l->next) {
 		if (l != except && l->state == LINK_UP)
 			link_send(l, wire, n, control);
 	}
@@ -166,7 +166,7 @@ void switch_tap_readable(struct loop_io *io, uint32_t events)
 			vnet_hdr_from_kernel(eth - hlen, &h);
 		tap_frame(d, eth, (size_t)n - hlen, &h);
 		/* let that link drain before reading more: after_round decides */
-		if (d->link_filling)
+		if (link_set_filling(&d->links))
 			return;
 	}
 }
@@ -175,10 +175,9 @@ static void bad_frame(struct invpnd *d, struct link *from, uint8_t type, const c
 {
 	char reason[128];
 
-	d->counters.bad_frames++;
 	snprintf(reason, sizeof(reason), "malformed %s frame (type 0x%02x): %s",
 		 proto_type_name(type), type, why);
-	link_close(from, reason);
+	link_protocol_error(from, reason);
 }
 
 /* A decoder's verdict: true to go on; false if the frame was dropped or the link closed. */
@@ -240,8 +239,8 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
 		len = addr_make(&ss, AF_INET6, info->ip, info->port, 0);
 	if (nodes_add(&d->nodes, info->mac, (struct sockaddr *)&ss, len, NODE_SRC_MESH,
 		      loop_wall_ms()) &&
-	    d->n_up < d->cfg->min_links)
-		switch_links_changed(d);
+	    d->links.n_up < d->cfg->min_links)
+		autoconnect_soon(d);
 }
 
 static void handle_info(struct invpnd *d, struct link *from, const struct proto_info *info,
@@ -530,7 +529,6 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	switch_announce(d);
 	if (!d->cfg->no_relay)
 		route_foreach(&d->routes, replay_route, &rp);
-	switch_links_changed(d);
 }
 
 void switch_link_down(struct invpnd *d, struct link *l)
@@ -541,59 +539,4 @@ void switch_link_down(struct invpnd *d, struct link *l)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
 	if (!d->stopping)
 		switch_announce(d);
-}
-
-#define BACKPRESSURE_STALL_MS 200
-
-static void on_tap_recheck(struct loop_timer *t)
-{
-	/* nothing to do here: the round this timer ends re-checks the queues */
-}
-
-static bool links_busy(struct invpnd *d)
-{
-	for (struct link *l = d->links; l; l = l->next) {
-		if (l->state == LINK_UP && link_queued(l) > LINK_OUT_DATA_CAP / 2 &&
-		    d->loop.now_ms - l->last_tx_progress_ms < BACKPRESSURE_STALL_MS)
-			return true;
-	}
-	return false;
-}
-
-void switch_after_round(struct invpnd *d)
-{
-	/* resuming reads forwards more frames: a few passes at most, then the next round */
-	for (int pass = 0; pass < 4; pass++) {
-		bool busy = links_busy(d), resumed = false;
-
-		d->link_filling = false;
-		if (busy) {
-			if (d->tap_io.registered && d->tap_io.events)
-				loop_io_mod(&d->loop, &d->tap_io, 0);
-			/* a link that stops moving must not hold the others for long */
-			if (!d->tap_recheck.armed)
-				loop_timer_arm(&d->loop, &d->tap_recheck, BACKPRESSURE_STALL_MS,
-					       on_tap_recheck);
-			return;
-		}
-		loop_timer_cancel(&d->loop, &d->tap_recheck);
-		if (d->tap_io.registered && !d->tap_io.events)
-			loop_io_mod(&d->loop, &d->tap_io, EPOLLIN);
-		for (struct link *l = d->links, *next; l; l = next) {
-			next = l->next;
-			if (l->rx_paused) {
-				link_resume(l);
-				resumed = true;
-			}
-		}
-		if (!resumed)
-			return;
-		link_after_round(d); /* write out what the resumed reads queued */
-	}
-}
-
-void switch_links_changed(struct invpnd *d)
-{
-	if (!d->stopping)
-		autoconnect_soon(d);
 }

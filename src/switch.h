@@ -25,15 +25,5 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 
 void switch_link_up(struct invpnd *d, struct link *l);
 void switch_link_down(struct invpnd *d, struct link *l);
-/** A link appeared or went: re-check the number of links soon. */
-void switch_links_changed(struct invpnd *d);
-
-/**
- * After each round: read the TAP only while no link that is moving data is
- * more than half full (back-pressure to the host's TCP instead of drops);
- * a link that has stopped moving does not hold the others up.
- */
-void switch_after_round(struct invpnd *d);
-
 /** Send a fresh ANNOUNCE (or an address-less INFO) on every link. */
 void switch_announce(struct invpnd *d);
