@@ -34,10 +34,7 @@ struct client {
 	/* a health round in progress */
 	bool waiting;
 	struct ctl_request req;
-	int64_t round_id;
-	uint64_t round_start_us; /* round trips are sub-millisecond on a LAN */
-	struct json_object *answers;
-	struct loop_timer round_timer;
+	struct health_round round;
 	struct client *next, *prev, *next_dead;
 };
 
@@ -62,7 +59,7 @@ static void client_close(struct client *c)
 	c->closed = true;
 	loop_io_del(&ctl->d->loop, &c->io);
 	close(c->io.fd);
-	loop_timer_cancel(&ctl->d->loop, &c->round_timer);
+	health_round_end(&c->round);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -76,7 +73,7 @@ static void client_close(struct client *c)
 
 static void client_free(struct client *c)
 {
-	json_object_put(c->answers);
+	health_round_end(&c->round);
 	free(c->out);
 	free(c);
 }
@@ -344,15 +341,7 @@ static void do_nodes(struct client *c)
 	client_reply(c, o);
 }
 
-/* ---- health rounds ---- */
-
-static uint64_t clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
+/* ---- health rounds (health.c runs them; we only format the result) ---- */
 
 static struct json_object *answer_json(const struct proto_health_resp *r, uint64_t rtt_us)
 {
@@ -378,48 +367,39 @@ static struct json_object *answer_json(const struct proto_health_resp *r, uint64
 	return o;
 }
 
-void control_health_response(struct invpnd *d, const struct proto_health_resp *resp)
+static void round_done(struct health_round *r)
 {
-	struct control *ctl = d->control;
-
-	if (!ctl)
-		return;
-	for (struct client *c = ctl->clients; c; c = c->next) {
-		if (!c->waiting || c->round_id != resp->id)
-			continue;
-		if (json_object_array_length(c->answers) < CONTROL_MAX_ANSWERS)
-			json_object_array_add(
-				c->answers,
-				answer_json(resp, clock_us() - c->round_start_us));
-		return;
-	}
-}
-
-static void round_done(struct loop_timer *t)
-{
-	struct client *c = container_of(t, struct client, round_timer);
+	struct client *c = container_of(r, struct client, round);
 	struct invpnd *d = c->ctl->d;
-	struct json_object *o = reply_ok(c->req.command), *self;
+	struct json_object *o = reply_ok(c->req.command), *self, *answers;
 	static uint8_t buf[PROTO_MAX_FRAME];
-	struct proto_health_req req = {.id = c->round_id};
+	struct proto_health_req req = {.id = r->id};
 	struct proto_health_resp resp;
 	int n;
 
 	/* our own entry, as we would answer someone else */
 	memcpy(req.origin, d->mac, MAC_LEN);
-	n = health_build_response(d, &req, buf, sizeof(buf));
+	n = health_build_response(&d->health, &req, buf, sizeof(buf));
 	if (n > 0 && proto_decode_health_resp(buf + PROTO_HDR_SIZE, (size_t)n - PROTO_HDR_SIZE,
 					      &resp) == 0) {
 		self = answer_json(&resp, 0);
 		json_object_object_add(self, "hops", json_object_new_int(0));
 		json_object_object_add(o, "self", self);
 	}
-	json_object_object_add(o, "id", json_object_new_int64(c->round_id));
+	json_object_object_add(o, "id", json_object_new_int64(r->id));
 	add_u64(o, "wait_ms", c->req.wait_ms);
 	if (c->req.has_target)
 		json_object_object_add(o, "target", json_mac(c->req.target));
-	json_object_object_add(o, "answers", c->answers);
-	c->answers = NULL;
+	answers = json_object_new_array();
+	for (size_t i = 0; i < r->n; i++) {
+		if (health_round_get(r, i, &resp) == 0)
+			json_object_array_add(answers, answer_json(&resp, r->answers[i].rtt_us));
+	}
+	json_object_object_add(o, "answers", answers);
+	/* what the round did not keep: repeats from one node, and what passed its bounds */
+	add_u64(o, "answers_duplicate", r->dup);
+	add_u64(o, "answers_dropped", r->over);
+	health_round_end(r);
 	c->waiting = false;
 	c->last_ms = loop_clock_ms();
 	client_reply(c, o);
@@ -428,22 +408,15 @@ static void round_done(struct loop_timer *t)
 static void start_round(struct client *c, const struct ctl_request *req)
 {
 	struct invpnd *d = c->ctl->d;
-	struct proto_health_req hr = {0};
-	uint8_t wire[PROTO_HDR_SIZE + PROTO_HREQ_FIXED];
-	int n;
+	int r;
 
 	c->req = *req;
-	c->round_id = hr.id = daemon_next_id(d);
-	memcpy(hr.origin, d->mac, MAC_LEN);
-	n = proto_encode_health_req(wire, sizeof(wire), &hr);
-	for (struct link *l = d->links.list; l && n > 0; l = l->next) {
-		if (l->state == LINK_UP)
-			link_send(l, wire, (size_t)n, true);
+	r = health_round_start(&d->health, &c->round, req->wait_ms, round_done);
+	if (r < 0) {
+		reply_error(c, strerror(-r));
+		return;
 	}
-	c->answers = json_object_new_array();
 	c->waiting = true;
-	c->round_start_us = clock_us();
-	loop_timer_arm(&d->loop, &c->round_timer, req->wait_ms, round_done);
 }
 
 static void handle_request(struct client *c, const char *line, size_t len)

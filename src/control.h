@@ -16,7 +16,6 @@ struct invpnd;
 #define CONTROL_MAX_OUTPUT (8 * 1024 * 1024)
 #define CONTROL_IDLE_MS 60000
 #define CONTROL_STALL_MS 10000
-#define CONTROL_MAX_ANSWERS 4096
 
 /** Create the socket (and its directory). 0, or -errno with the message in err. */
 int control_open(struct invpnd *d, char *err, size_t errlen);
@@ -28,5 +27,3 @@ void control_close(struct invpnd *d);
 void control_tick(struct invpnd *d, uint64_t now_ms);
 /** Free clients closed during the round. */
 void control_after_round(struct invpnd *d);
-/** A HEALTH RESPONSE for us: add it to the round that asked. */
-void control_health_response(struct invpnd *d, const struct proto_health_resp *resp);

@@ -278,6 +278,11 @@ static void on_links_hold(struct link_set *s, bool hold)
 		loop_io_mod(&d->loop, &d->tap_io, hold ? 0 : EPOLLIN);
 }
 
+static int64_t health_next_id(struct health *h)
+{
+	return daemon_next_id(container_of(h, struct invpnd, health));
+}
+
 static const struct link_events link_events = {
 	.frame = on_link_frame,
 	.up = on_link_up,
@@ -388,6 +393,7 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 	link_set_init(&d->links, &d->loop, &d->tls, d->mac, &link_events);
 	d->links.max_links = cfg->max_links;
 	d->links.idle_ms = (uint64_t)cfg->link_timeout * 1000;
+	health_init(&d->health, &d->loop, &d->links, &d->routes, d->mac, health_next_id);
 	d->signal_fd = -1;
 	d->tap.fd = -1;
 	route_init(&d->routes, DAEMON_MAX_ROUTES);
@@ -472,6 +478,7 @@ void daemon_stop(struct invpnd *d)
 	if (d->nodes.v && d->tap.fd >= 0)
 		daemon_save_cache(d);
 	control_close(d);
+	health_fini(&d->health);
 	for (size_t i = 0; i < d->n_listen; i++)
 		close(d->listeners[i].io.fd);
 	d->n_listen = 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "health.h"
 #include "link.h"
 #include "loop.h"
 #include "nodes.h"
@@ -59,6 +60,7 @@ struct invpnd {
 	struct loop_timer accept_pause;
 
 	struct link_set links;
+	struct health health;
 
 	struct route_table routes;
 	struct nodes nodes;

@@ -335,7 +335,7 @@ static void on_health_req(struct invpnd *d, struct link *from, const uint8_t *bo
 		return;
 	if (mac_eq(req.origin, d->mac) || !accept_flooded(d, req.origin, req.id))
 		return;
-	health_answer(d, &req);
+	health_answer(&d->health, &req);
 	if (d->cfg->no_relay)
 		return;
 	n = append_own_mac(d, wire, len + PROTO_HDR_SIZE);
@@ -351,7 +351,7 @@ static void on_health_resp(struct invpnd *d, struct link *from, const uint8_t *b
 	if (!decoded(d, from, PROTO_HEALTH_RESP, proto_decode_health_resp(body, len, &resp)))
 		return;
 	if (mac_eq(resp.dst, d->mac)) {
-		health_collect(d, &resp);
+		health_collect(&d->health, body, len, &resp);
 		return;
 	}
 	via = route_lookup(&d->routes, resp.dst);
