@@ -667,7 +667,8 @@ static void format_default(const struct config *d, const struct key_def *k, char
 						    [LOG_DEBUG] = "debug"};
 		int v = *(const int *)field;
 
-		snprintf(buf, len, "%s", v >= LOG_ERR && v <= LOG_DEBUG && names[v] ? names[v] : "?");
+		snprintf(buf, len, "%s",
+			 v >= LOG_ERR && v <= LOG_DEBUG && names[v] ? names[v] : "?");
 		return;
 	}
 	case KEY_PEERS:

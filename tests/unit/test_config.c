@@ -298,7 +298,8 @@ static void test_help_defaults(void **state)
 	static const char *const want[] = {
 		"  --port               listening port (default: 41744)\n",
 		"  --mdns               publish and browse _invpn._tcp on the LAN (default: yes)\n",
-		"  --no_relay           relay nothing for others (implies no_incoming) (default: no)\n",
+		"  --no_relay           relay nothing for others (implies no_incoming) "
+		"(default: no)\n",
 		"  --log_level          error, warning, notice, info or debug (default: info)\n",
 		"  --crl                certificate revocation list (PEM) (default: none)\n",
 		"  --listen             bind address (default: all, IPv4 and IPv6)\n",
