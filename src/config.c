@@ -23,31 +23,34 @@ struct key_def {
 	unsigned min, max; /* KEY_UINT */
 	unsigned width;    /* KEY_UINT: sizeof the field */
 	const char *help;
+	const char *unset; /* what the default means where config_init sets nothing */
 };
 
-#define STR(k, h) {#k, KEY_STR, offsetof(struct config, k), 0, 0, 0, h}
+#define STR(k, h) {#k, KEY_STR, offsetof(struct config, k), 0, 0, 0, h, NULL}
+#define STR_UNSET(k, h, u) {#k, KEY_STR, offsetof(struct config, k), 0, 0, 0, h, u}
 #define UINT(k, lo, hi, h) \
-	{#k, KEY_UINT, offsetof(struct config, k), lo, hi, sizeof(((struct config *)0)->k), h}
-#define BOOL(k, h) {#k, KEY_BOOL, offsetof(struct config, k), 0, 0, 0, h}
+	{#k, KEY_UINT, offsetof(struct config, k), lo, hi, sizeof(((struct config *)0)->k), h, NULL}
+#define BOOL(k, h) {#k, KEY_BOOL, offsetof(struct config, k), 0, 0, 0, h, NULL}
 
 static const struct key_def keys[] = {
 	STR(key, "private key file (PEM)"),
 	STR(cert, "certificate file (PEM); its CN is this node's MAC"),
 	STR(ca, "CA certificate file (PEM, may hold several CAs)"),
-	STR(crl, "certificate revocation list (PEM)"),
+	STR_UNSET(crl, "certificate revocation list (PEM)", "none"),
 	UINT(port, 1, 65535, "listening port"),
-	{"listen", KEY_ADDR, offsetof(struct config, listen), 0, 0, 0,
-	 "bind address (default: all, IPv4 and IPv6)"},
-	{"init", KEY_PEERS, 0, 0, 0, 0, "seed, repeatable: [MAC@]HOST[:PORT]"},
-	{"srv", KEY_DOMAINS, 0, 0, 0, 0, "DNS domain for _invpn._tcp SRV seeds, repeatable"},
+	{"listen", KEY_ADDR, offsetof(struct config, listen), 0, 0, 0, "bind address",
+	 "all, IPv4 and IPv6"},
+	{"init", KEY_PEERS, 0, 0, 0, 0, "seed, repeatable: [MAC@]HOST[:PORT]", "none"},
+	{"srv", KEY_DOMAINS, 0, 0, 0, 0, "DNS domain for _invpn._tcp SRV seeds, repeatable",
+	 "none"},
 	BOOL(mdns, "publish and browse _invpn._tcp on the LAN"),
-	STR(cache, "peer cache file"),
+	STR(cache, "peer cache file (empty: keep none)"),
 	UINT(min_links, 0, 1024, "links to keep at least"),
 	UINT(max_links, 1, 1024, "links to allow at most"),
 	BOOL(no_incoming, "accept no incoming links, announce no address"),
 	BOOL(no_relay, "relay nothing for others (implies no_incoming)"),
 	{"interface", KEY_IFNAME, offsetof(struct config, interface), 0, 0, 0,
-	 "TAP interface name template"},
+	 "TAP interface name template", NULL},
 	UINT(mtu, 68, 65000, "TAP MTU"),
 	BOOL(offload, "TAP offloads: 64 KiB TCP frames to peers that take them"),
 	STR(control, "control socket path"),
@@ -55,12 +58,14 @@ static const struct key_def keys[] = {
 	UINT(route_timeout, 1, 86400, "seconds a route lives without a fresh INFO"),
 	UINT(link_timeout, 1, 3600, "seconds of silence before a link is dead"),
 	{"log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0,
-	 "error, warning, notice, info or debug"},
-	STR(user, "user to run as after start-up"),
-	STR(group, "group to run as after start-up (default: the user's)"),
-	STR(up, "command run (by /bin/sh) once the interface is up"),
-	STR(down, "command run (by /bin/sh) before the interface goes"),
+	 "error, warning, notice, info or debug", NULL},
+	STR_UNSET(user, "user to run as after start-up", "the starting user"),
+	STR_UNSET(group, "group to run as after start-up", "the user's"),
+	STR_UNSET(up, "command run (by /bin/sh) once the interface is up", "none"),
+	STR_UNSET(down, "command run (by /bin/sh) before the interface goes", "none"),
 };
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 void config_init(struct config *c)
 {
@@ -123,7 +128,7 @@ static int fail(char *err, size_t errlen, const char *where, const char *key, co
 /* Key names: '-' and '_' are the same; case-insensitive. */
 static const struct key_def *find_key(const char *name)
 {
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (size_t i = 0; i < N_KEYS; i++) {
 		const char *a = keys[i].name, *b = name;
 
 		for (; *a && *b; a++, b++) {
@@ -169,6 +174,16 @@ static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 		return -EINVAL;
 	*out = (unsigned)n;
 	return 0;
+}
+
+/*
+ * All digits and dots: meant as an IPv4 address, never a DNS name (no top-level
+ * domain is numeric). The resolver would take "300.1.1.1" as a name to look up,
+ * and "10.1" or "010.0.0.1" as inet_aton's shorthand or octal for some other address.
+ */
+static bool looks_ipv4(const char *s)
+{
+	return *s && strspn(s, "0123456789.") == strlen(s);
 }
 
 static bool is_hostname(const char *s)
@@ -242,6 +257,10 @@ int config_parse_peer(const char *s, uint16_t default_port, struct config_peer *
 	}
 	memcpy(out->host, host, hostlen);
 	out->host[hostlen] = '\0';
+	if (looks_ipv4(out->host) && !addr_is_ip(out->host)) {
+		*why = "not an IPv4 address (want four numbers 0-255, like 192.0.2.1)";
+		return -EINVAL;
+	}
 	if (!addr_is_ip(out->host) && !is_hostname(out->host)) {
 		*why = "host is neither an IP address nor a DNS name";
 		return -EINVAL;
@@ -276,38 +295,35 @@ static int parse_loglevel(const char *v, int *out)
 	return -EINVAL;
 }
 
+/* shown: the key as errors name it (the file's key, or the flag as typed) */
 static int set_list_item(struct config *c, const struct key_def *k, const char *item,
-			 const char *where, char *err, size_t errlen)
+			 const char *where, const char *shown, char *err, size_t errlen)
 {
 	const char *why = NULL;
 
 	if (k->type == KEY_PEERS) {
 		if (c->n_init >= CONFIG_MAX_LIST)
-			return fail(err, errlen, where, k->name, "more than %d entries",
+			return fail(err, errlen, where, shown, "more than %d entries",
 				    CONFIG_MAX_LIST);
 		/* the port is filled in later if absent: 0 means "the configured port" */
 		if (config_parse_peer(item, 0, &c->init[c->n_init], &why) < 0)
-			return fail(err, errlen, where, k->name, "'%s': %s", item, why);
+			return fail(err, errlen, where, shown, "'%s': %s", item, why);
 		c->n_init++;
 		return 0;
 	}
 	if (c->n_srv >= CONFIG_MAX_LIST)
-		return fail(err, errlen, where, k->name, "more than %d entries", CONFIG_MAX_LIST);
+		return fail(err, errlen, where, shown, "more than %d entries", CONFIG_MAX_LIST);
 	if (!is_hostname(item))
-		return fail(err, errlen, where, k->name, "'%s' is not a DNS domain", item);
+		return fail(err, errlen, where, shown, "'%s' is not a DNS domain", item);
 	c->srv[c->n_srv++] = strdup(item);
 	return 0;
 }
 
-int config_set(struct config *c, const char *key, const char *value, const char *where,
-	       char *err, size_t errlen)
+static int set_value(struct config *c, const struct key_def *k, const char *value,
+		     const char *where, const char *shown, char *err, size_t errlen)
 {
-	const struct key_def *k = find_key(key);
-	void *field;
+	void *field = (char *)c + k->offset;
 
-	if (!k)
-		return fail(err, errlen, where, key, "unknown key");
-	field = (char *)c + k->offset;
 	switch (k->type) {
 	case KEY_STR:
 	case KEY_ADDR:
@@ -316,20 +332,20 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
 		/* an empty cache means: keep none */
 		if (!*value && strcmp(k->name, "cache"))
-			return fail(err, errlen, where, k->name, "empty value");
+			return fail(err, errlen, where, shown, "empty value");
 		if (k->type == KEY_ADDR && !addr_is_ip(value))
-			return fail(err, errlen, where, k->name, "'%s' is not an IP address",
+			return fail(err, errlen, where, shown, "'%s' is not an IP address",
 				    value);
 		if (k->type == KEY_IFNAME) {
 			const char *pct = strchr(value, '%');
 
 			if (strlen(value) >= IFNAMSIZ)
-				return fail(err, errlen, where, k->name,
+				return fail(err, errlen, where, shown,
 					    "'%s' is too long (at most %d characters)", value,
 					    IFNAMSIZ - 1);
 			if (strchr(value, '/') || strpbrk(value, " \t") ||
 			    (pct && (pct[1] != 'd' || strchr(pct + 1, '%'))))
-				return fail(err, errlen, where, k->name,
+				return fail(err, errlen, where, shown,
 					    "'%s' is not an interface name (one %%d allowed)",
 					    value);
 		}
@@ -341,7 +357,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		unsigned n;
 
 		if (parse_uint(value, k->min, k->max, &n) < 0)
-			return fail(err, errlen, where, k->name,
+			return fail(err, errlen, where, shown,
 				    "'%s' is not a whole number from %u to %u", value, k->min,
 				    k->max);
 		if (k->width == sizeof(uint16_t))
@@ -352,11 +368,11 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	}
 	case KEY_BOOL:
 		if (parse_bool(value, field) < 0)
-			return fail(err, errlen, where, k->name, "'%s' is not yes or no", value);
+			return fail(err, errlen, where, shown, "'%s' is not yes or no", value);
 		return 0;
 	case KEY_LOGLEVEL:
 		if (parse_loglevel(value, field) < 0)
-			return fail(err, errlen, where, k->name,
+			return fail(err, errlen, where, shown,
 				    "'%s' is not one of error, warning, notice, info, debug",
 				    value);
 		return 0;
@@ -366,11 +382,11 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		char buf[4096], *save = NULL;
 
 		if (strlen(value) >= sizeof(buf))
-			return fail(err, errlen, where, k->name, "value too long");
+			return fail(err, errlen, where, shown, "value too long");
 		strcpy(buf, value);
 		for (char *item = strtok_r(buf, ", \t", &save); item;
 		     item = strtok_r(NULL, ", \t", &save)) {
-			int r = set_list_item(c, k, item, where, err, errlen);
+			int r = set_list_item(c, k, item, where, shown, err, errlen);
 
 			if (r < 0)
 				return r;
@@ -379,6 +395,16 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	}
 	}
 	return -EINVAL;
+}
+
+int config_set(struct config *c, const char *key, const char *value, const char *where,
+	       char *err, size_t errlen)
+{
+	const struct key_def *k = find_key(key);
+
+	if (!k)
+		return fail(err, errlen, where, key, "unknown key");
+	return set_value(c, k, value, where, k->name, err, errlen);
 }
 
 static char *trim(char *s)
@@ -396,10 +422,13 @@ static char *trim(char *s)
 int config_parse_text(struct config *c, const char *text, size_t len, const char *origin,
 		      char *err, size_t errlen)
 {
+	/* the line each single-valued key was set on: a second one is a mistake, not an override */
+	unsigned set_on[N_KEYS] = {0};
 	size_t pos = 0;
 	unsigned lineno = 0;
 
 	while (pos < len) {
+		const struct key_def *k;
 		char line[4096], where[PATH_MAX + 32], *s, *eq, *value;
 		size_t n = 0;
 
@@ -439,7 +468,17 @@ int config_parse_text(struct config *c, const char *text, size_t len, const char
 		}
 		if (!*s)
 			return fail(err, errlen, where, NULL, "missing key before '='");
-		if (config_set(c, s, value, where, err, errlen) < 0)
+		k = find_key(s);
+		if (!k)
+			return fail(err, errlen, where, s, "unknown key");
+		/* init and srv are lists: each line adds to them */
+		if (k->type != KEY_PEERS && k->type != KEY_DOMAINS) {
+			if (set_on[k - keys])
+				return fail(err, errlen, where, k->name, "already set on line %u",
+					    set_on[k - keys]);
+			set_on[k - keys] = lineno;
+		}
+		if (set_value(c, k, value, where, k->name, err, errlen) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -466,6 +505,20 @@ static bool is_bool_key(const char *name)
 	const struct key_def *k = find_key(name);
 
 	return k && k->type == KEY_BOOL;
+}
+
+/* A word that is not an option: say what was probably meant. */
+static int stray_word(const char *a, char *err, size_t errlen)
+{
+	const char *eq = strchr(a, '=');
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+	if (find_key(name))
+		return fail(err, errlen, "command line", a,
+			    "unexpected argument (the option is --%s)", a);
+	return fail(err, errlen, "command line", a,
+		    "unexpected argument (invpnd takes only options: --KEY VALUE)");
 }
 
 int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size_t errlen)
@@ -527,9 +580,13 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 				strcpy(names[n], name);
 				if (!find_key(name))
 					return fail(err, errlen, "command line", a, "unknown option");
-				if (is_bool_key(name) &&
-				    (i + 1 >= argc || parse_bool(argv[i + 1], &(bool){0}) < 0))
-					value = "yes"; /* a bare flag means yes */
+				/*
+				 * A bare flag means yes. invpnd takes no arguments, so a word
+				 * after a flag is meant as its value: "--mdns maybe" is a bad
+				 * value for --mdns, not a stray "maybe".
+				 */
+				if (is_bool_key(name) && (i + 1 >= argc || argv[i + 1][0] == '-'))
+					value = "yes";
 				else if (i + 1 < argc)
 					value = argv[++i];
 				else
@@ -541,7 +598,7 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 			cl->values[n] = value;
 			cl->n_overrides++;
 		} else {
-			return fail(err, errlen, "command line", a, "unexpected argument");
+			return stray_word(a, err, errlen);
 		}
 	}
 	return 0;
@@ -553,7 +610,7 @@ int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, 
 
 	for (size_t i = 0; i < cl->n_overrides; i++) {
 		const struct key_def *k = find_key(cl->keys[i]);
-		char where[96];
+		char shown[80];
 
 		if (k && k->type == KEY_PEERS && !cleared_init) {
 			c->n_init = 0;
@@ -565,15 +622,73 @@ int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, 
 			c->n_srv = 0;
 			cleared_srv = true;
 		}
-		snprintf(where, sizeof(where), "command line --%s", cl->keys[i]);
-		if (config_set(c, cl->keys[i], cl->values[i], where, err, errlen) < 0)
+		if (!k)
+			return fail(err, errlen, "command line", cl->keys[i], "unknown option");
+		/* name the flag as it was typed */
+		snprintf(shown, sizeof(shown), "--%s", cl->keys[i]);
+		if (set_value(c, k, cl->values[i], "command line", shown, err, errlen) < 0)
 			return -EINVAL;
 	}
 	return 0;
 }
 
+/* The default of a key as it would be written in the file, or what leaving it unset means. */
+static void format_default(const struct config *d, const struct key_def *k, char *buf,
+			   size_t len)
+{
+	const void *field = (const char *)d + k->offset;
+
+	switch (k->type) {
+	case KEY_STR:
+	case KEY_ADDR:
+	case KEY_IFNAME: {
+		const char *v = *(char *const *)field;
+
+		snprintf(buf, len, "%s", v && *v ? v : k->unset ? k->unset : "none");
+		return;
+	}
+	case KEY_UINT:
+		snprintf(buf, len, "%u",
+			 k->width == sizeof(uint16_t) ? *(const uint16_t *)field
+						       : *(const unsigned *)field);
+		return;
+	case KEY_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+		return;
+	case KEY_LOGLEVEL: {
+		static const char *const names[] = {[LOG_ERR] = "error", [LOG_WARNING] = "warning",
+						    [LOG_NOTICE] = "notice", [LOG_INFO] = "info",
+						    [LOG_DEBUG] = "debug"};
+		int v = *(const int *)field;
+
+		snprintf(buf, len, "%s",
+			 v >= LOG_ERR && v <= LOG_DEBUG && names[v] ? names[v] : "?");
+		return;
+	}
+	case KEY_PEERS:
+	case KEY_DOMAINS:
+		snprintf(buf, len, "%s", k->unset);
+		return;
+	}
+}
+
 void config_print_keys(void *stream)
 {
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		fprintf(stream, "  --%-18s %s\n", keys[i].name, keys[i].help);
+	struct config d;
+
+	/* from config_init itself, so that --help cannot drift from what runs */
+	config_init(&d);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		char def[128];
+		int n;
+
+		format_default(&d, &keys[i], def, sizeof(def));
+		n = fprintf(stream, "  --%-18s %s", keys[i].name, keys[i].help);
+		/* within CONFIG_HELP_COLUMNS: a long default goes on a line of its own */
+		if (n + (int)strlen(def) + 12 > CONFIG_HELP_COLUMNS)
+			fprintf(stream, "\n%23s(default: %s)\n", "", def);
+		else
+			fprintf(stream, " (default: %s)\n", def);
+	}
+	config_fini(&d);
 }

@@ -19,6 +19,7 @@
 #define CONFIG_DEFAULT_PORT 41744
 #define CONFIG_MAX_LIST 64 /* entries of a repeatable key */
 #define CONFIG_ERR_SIZE 512
+#define CONFIG_HELP_COLUMNS 100 /* config_print_keys' lines are no wider */
 
 /* A seed: [MAC@]HOST[:PORT] */
 struct config_peer {
@@ -70,8 +71,9 @@ void config_init(struct config *c);
 void config_fini(struct config *c);
 
 /**
- * Parse INI text; origin names the file in errors. Returns 0 or -EINVAL
- * with the message in err.
+ * Parse INI text; origin names the file in errors. A key other than init or
+ * srv given twice is an error naming both lines. Returns 0 or -EINVAL with
+ * the message in err.
  */
 int config_parse_text(struct config *c, const char *text, size_t len, const char *origin,
 		      char *err, size_t errlen);
@@ -89,12 +91,15 @@ int config_validate(const struct config *c, char *err, size_t errlen);
  */
 int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size_t errlen);
 
-/** Apply the command line's overrides; a repeatable key given there replaces the file's list. */
+/**
+ * Apply the command line's overrides; a repeatable key given there replaces the file's list.
+ * Errors are "command line: --FLAG: why", the flag as it was typed.
+ */
 int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, size_t errlen);
 
 /** Parse "[MAC@]HOST[:PORT]" (HOST an IPv4, [IPv6] or bare IPv6 address, or a name). */
 int config_parse_peer(const char *s, uint16_t default_port, struct config_peer *out,
 		      const char **why);
 
-/** Print the key reference (for --help). */
+/** Print the key reference for --help: each key, what it means, its default. */
 void config_print_keys(void *stream);

@@ -244,25 +244,27 @@ static bool resolve_duplicate(struct link *l)
 
 static void link_read(struct link *l);
 
-static void refuse(struct link *l, const char *prefix, const char *detail)
+/* label: name the peer's certificate (MAC or CN) after its address, if it sent one */
+static void refuse(struct link *l, bool label, const char *why)
 {
-	char why[256];
+	char who[160] = "";
 
-	snprintf(why, sizeof(why), "%s%s", prefix, detail);
 	l->set->c.refused++;
+	if (label)
+		tls_peer_label(l->ssl, who, sizeof(who));
 	if (ratelimit_ok(&refuse_rl, loop_clock_ms()))
-		log_notice("link %s refused: %s", l->name, why);
+		log_notice("peer %s%s: %s", l->name, who, why);
 	link_close(l, NULL);
 }
 
 static void handshake_done(struct link *l)
 {
 	struct link_set *s = l->set;
-	const char *why;
-	char want[MAC_STRLEN], got[MAC_STRLEN], msg[64];
+	char want[MAC_STRLEN], got[MAC_STRLEN], msg[64], why[256];
 
-	if (tls_peer_mac(l->ssl, l->peer_mac, &why) < 0) {
-		refuse(l, "", why);
+	/* the reason names the CN itself */
+	if (tls_peer_mac(l->ssl, l->peer_mac, why, sizeof(why)) < 0) {
+		refuse(l, false, why);
 		return;
 	}
 	if (mac_eq(l->peer_mac, s->mac)) {
@@ -275,7 +277,7 @@ static void handshake_done(struct link *l)
 	if (l->expect_mac && !mac_eq(l->peer_mac, l->expected_mac)) {
 		snprintf(msg, sizeof(msg), "expected %s, certificate says %s",
 			 mac_format(l->expected_mac, want), mac_format(l->peer_mac, got));
-		refuse(l, "", msg);
+		refuse(l, false, msg);
 		return;
 	}
 	if (s->n_up >= s->max_links) {
@@ -318,19 +320,19 @@ static const char *ssl_failure(struct link *l, int ret, char *buf, size_t len)
 		return "closed by peer";
 	if (err == SSL_ERROR_SYSCALL) {
 		if (ERR_peek_error())
-			return tls_errors(buf, len);
+			return tls_failure(l->ssl, buf, len);
 		if (ret == 0 || errno == 0)
 			return "connection closed";
 		snprintf(buf, len, "%s", strerror(errno));
 		return buf;
 	}
-	return tls_errors(buf, len);
+	return tls_failure(l->ssl, buf, len);
 }
 
 static void do_handshake(struct link *l)
 {
 	int r = SSL_do_handshake(l->ssl);
-	char buf[256];
+	char buf[512];
 
 	if (r == 1) {
 		handshake_done(l);
@@ -343,18 +345,9 @@ static void do_handshake(struct link *l)
 	case SSL_ERROR_WANT_WRITE:
 		loop_io_mod(l->set->loop, &l->io, EPOLLIN | EPOLLOUT);
 		return;
-	default: {
-		long v = SSL_get_verify_result(l->ssl);
-		char why[320];
-
-		/* say why the peer's certificate was not accepted, not just that it was not */
-		if (v != X509_V_OK)
-			snprintf(why, sizeof(why), "%s (%s)", ssl_failure(l, r, buf, sizeof(buf)),
-				 X509_verify_cert_error_string(v));
-		else
-			snprintf(why, sizeof(why), "%s", ssl_failure(l, r, buf, sizeof(buf)));
-		refuse(l, "TLS handshake failed: ", why);
-	}
+	default:
+		/* why the peer's certificate was not accepted, or ours was not, in words */
+		refuse(l, true, ssl_failure(l, r, buf, sizeof(buf)));
 	}
 }
 

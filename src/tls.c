@@ -1,11 +1,17 @@
 #include "tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -22,50 +28,329 @@ const char *tls_errors(char *buf, size_t len)
 	return buf;
 }
 
-int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], const char **why)
+/*
+ * The first Common Name, printable: a peer's certificate goes into our logs,
+ * so every byte outside printable ASCII (and the quote) is shown as \xNN.
+ * Returns false if there is none.
+ */
+static bool cert_cn(X509 *cert, char *buf, size_t len)
 {
-	X509_NAME *name = X509_get_subject_name(cert);
-	char cn[64];
+	X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
+	int i = name ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
+	const ASN1_STRING *v;
+	const unsigned char *p;
+	size_t o = 0;
 	int n;
 
-	if (!name) {
-		*why = "certificate has no subject";
+	if (i < 0 || !len)
+		return false;
+	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	p = ASN1_STRING_get0_data(v);
+	n = ASN1_STRING_length(v);
+	buf[0] = '\0';
+	for (int k = 0; k < n && o + 5 <= len; k++) {
+		if (p[k] >= 0x20 && p[k] < 0x7f && p[k] != '\'' && p[k] != '\\')
+			buf[o++] = (char)p[k];
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", p[k]);
+	}
+	buf[o] = '\0';
+	return true;
+}
+
+int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], char *why, size_t whylen)
+{
+	char cn[128];
+
+	if (!cert_cn(cert, cn, sizeof(cn))) {
+		snprintf(why, whylen, "certificate has no Common Name (want the node's MAC)");
 		return -EINVAL;
 	}
-	n = X509_NAME_get_text_by_NID(name, NID_commonName, cn, sizeof(cn));
-	if (n < 0) {
-		*why = "certificate has no Common Name";
-		return -EINVAL;
-	}
-	/* an embedded NUL makes n shorter than what we compare */
-	if ((size_t)n != strlen(cn) || mac_parse(cn, mac) < 0) {
-		*why = "certificate Common Name is not a MAC address";
+	/* escaped bytes (an embedded NUL, say) make it no MAC */
+	if (mac_parse(cn, mac) < 0) {
+		snprintf(why, whylen, "certificate Common Name '%s' is not a MAC address", cn);
 		return -EINVAL;
 	}
 	if (!mac_is_node(mac)) {
-		*why = "certificate Common Name is a group or all-zero MAC";
+		snprintf(why, whylen, "certificate Common Name '%s' is a group or all-zero MAC", cn);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], const char **why)
+int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], char *why, size_t whylen)
 {
 	X509 *cert = SSL_get1_peer_certificate(ssl);
 	int r;
 
 	if (!cert) {
-		*why = "peer sent no certificate";
+		snprintf(why, whylen, "sent no certificate");
 		return -EINVAL;
 	}
 	if (SSL_get_verify_result(ssl) != X509_V_OK) {
-		*why = X509_verify_cert_error_string(SSL_get_verify_result(ssl));
+		snprintf(why, whylen, "%s",
+			 X509_verify_cert_error_string(SSL_get_verify_result(ssl)));
 		X509_free(cert);
 		return -EINVAL;
 	}
-	r = tls_cert_mac(cert, mac, why);
+	r = tls_cert_mac(cert, mac, why, whylen);
 	X509_free(cert);
 	return r;
+}
+
+/*
+ * Where the verify callback keeps the peer's certificate and how deep in its
+ * chain verification failed: OpenSSL drops a certificate it refused, and the
+ * log should still say whose it was. One process-wide index, made once.
+ */
+static int seen_idx = -1, depth_idx = -1;
+
+static void free_seen(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	X509_free(ptr);
+}
+
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	X509 *leaf = X509_STORE_CTX_get0_cert(x);
+
+	if (ssl && leaf && !SSL_get_ex_data(ssl, seen_idx) && X509_up_ref(leaf) &&
+	    !SSL_set_ex_data(ssl, seen_idx, leaf))
+		X509_free(leaf);
+	if (ssl && !ok && !SSL_get_ex_data(ssl, depth_idx))
+		SSL_set_ex_data(ssl, depth_idx,
+				(void *)(intptr_t)(X509_STORE_CTX_get_error_depth(x) + 1));
+	return ok;
+}
+
+static X509 *seen_cert(SSL *ssl)
+{
+	X509 *c = SSL_get0_peer_certificate(ssl);
+
+	return c ? c : SSL_get_ex_data(ssl, seen_idx);
+}
+
+const char *tls_peer_label(SSL *ssl, char *buf, size_t len)
+{
+	X509 *c = ssl ? seen_cert(ssl) : NULL;
+	uint8_t mac[MAC_LEN];
+	char cn[128], m[MAC_STRLEN];
+
+	buf[0] = '\0';
+	if (!c || !cert_cn(c, cn, sizeof(cn)))
+		return buf;
+	if (mac_parse(cn, mac) == 0)
+		snprintf(buf, len, " (MAC %s)", mac_format(mac, m));
+	else
+		snprintf(buf, len, " (CN '%s')", cn);
+	return buf;
+}
+
+static void format_time(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || !strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(buf, len, "?");
+}
+
+/* Our verdict on the peer's certificate, in the user's words; OpenSSL's in parentheses. */
+static void verify_words(SSL *ssl, long v, char *buf, size_t len)
+{
+	bool ca = (intptr_t)SSL_get_ex_data(ssl, depth_idx) > 1; /* not the peer's own */
+	X509 *c = seen_cert(ssl);
+	const char *detail = X509_verify_cert_error_string(v);
+	char when[40];
+
+	switch (v) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		snprintf(buf, len, "certificate not issued by our CA (%s)", detail);
+		return;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		if (ca) {
+			snprintf(buf, len, "the CA certificate of its chain has expired (%s)",
+				 detail);
+			return;
+		}
+		format_time(c ? X509_get0_notAfter(c) : NULL, when, sizeof(when));
+		snprintf(buf, len, "certificate expired on %s (%s)", when, detail);
+		return;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		if (ca) {
+			snprintf(buf, len, "the CA certificate of its chain is not valid yet (%s)",
+				 detail);
+			return;
+		}
+		format_time(c ? X509_get0_notBefore(c) : NULL, when, sizeof(when));
+		snprintf(buf, len, "certificate not valid before %s: check the clocks (%s)", when,
+			 detail);
+		return;
+	case X509_V_ERR_CERT_REVOKED:
+		snprintf(buf, len, "%s revoked: it is in our CRL (%s)",
+			 ca ? "the CA certificate of its chain is" : "certificate", detail);
+		return;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		snprintf(buf, len,
+			 "our CRL has expired: make a fresh one (invpn-pki crl CA_DIR), copy it to "
+			 "every node and reload (%s)",
+			 detail);
+		return;
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		snprintf(buf, len, "our CRL is not valid yet: check the clock (%s)", detail);
+		return;
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		snprintf(buf, len, "our crl file has no CRL from the CA that issued it (%s)",
+			 detail);
+		return;
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+		snprintf(buf, len, "our CRL is not signed by its CA (%s)", detail);
+		return;
+	default:
+		snprintf(buf, len, "certificate not accepted (%s)", detail);
+	}
+}
+
+/* The peer's alert about our certificate, or another failure OpenSSL names, in the user's words. */
+static const char *reason_words(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return NULL;
+	switch (ERR_GET_REASON(e)) {
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+		return "refused our certificate: it does not trust our CA";
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+		return "refused our certificate as expired (by its clock; or its CRL has expired)";
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+		return "refused our certificate: it is revoked";
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+	case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
+		return "refused our certificate";
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+	case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+		return "sent no certificate";
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_NO_SHARED_CIPHER:
+		return "has no TLS version or cipher in common with us";
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_HTTP_REQUEST:
+	case SSL_R_PACKET_LENGTH_TOO_LONG:
+		return "does not speak TLS (not an invpn node?)";
+	case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+		return "closed the connection without a TLS close";
+	}
+	return NULL;
+}
+
+const char *tls_failure(SSL *ssl, char *buf, size_t len)
+{
+	long v = SSL_get_verify_result(ssl);
+	unsigned long e = ERR_peek_error();
+	const char *words = reason_words(e);
+
+	if (v != X509_V_OK) {
+		verify_words(ssl, v, buf, len);
+	} else if (words) {
+		const char *detail = ERR_reason_error_string(e);
+
+		snprintf(buf, len, "%s (%s)", words, detail ? detail : "no details");
+	} else {
+		char e2[256];
+
+		snprintf(buf, len, "%s%s", SSL_is_init_finished(ssl) ? "" : "TLS handshake failed: ",
+			 tls_errors(e2, sizeof(e2)));
+	}
+	ERR_clear_error();
+	return buf;
+}
+
+/*
+ * A file we are about to give OpenSSL: say in plain words if it cannot be read
+ * at all, so that OpenSSL's words are left for what is inside.
+ */
+static int readable(const char *path, const char *key, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "%s: %s: cannot read: %s", path, key, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: %s: is a directory, not a file", path, key);
+		return -EISDIR;
+	}
+	close(fd);
+	return 0;
+}
+
+static int no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf, (void)size, (void)rwflag;
+	*(bool *)asked = true;
+	return -1;
+}
+
+/*
+ * Load the key ourselves and check it against the certificate:
+ * SSL_CTX_use_PrivateKey_file calls a key of another node "cannot load".
+ */
+static int load_key(SSL_CTX *ctx, const char *path, const char *cert, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	bool asked = false;
+	EVP_PKEY *k;
+	char e[256];
+
+	if (!f) {
+		snprintf(err, errlen, "%s: key: cannot read: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	/* never prompt: a daemon has no one to ask */
+	k = PEM_read_PrivateKey(f, NULL, no_passphrase, &asked);
+	fclose(f);
+	if (!k && asked) {
+		snprintf(err, errlen,
+			 "%s: key: is protected by a passphrase, which invpnd cannot ask for "
+			 "(store it without one, mode 0600)",
+			 path);
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	if (!k) {
+		snprintf(err, errlen, "%s: key: cannot load private key: not a PEM private key (%s)",
+			 path, tls_errors(e, sizeof(e)));
+		return -EINVAL;
+	}
+	if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), k) != 1) {
+		snprintf(err, errlen, "%s: key: does not match the certificate %s", path, cert);
+		ERR_clear_error();
+		EVP_PKEY_free(k);
+		return -EINVAL;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, k) != 1) {
+		snprintf(err, errlen, "%s: key: cannot use private key: %s", path,
+			 tls_errors(e, sizeof(e)));
+		EVP_PKEY_free(k);
+		return -EINVAL;
+	}
+	EVP_PKEY_free(k);
+	return 0;
 }
 
 static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
@@ -74,6 +359,8 @@ static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
 	char e[256];
 
+	if (readable(path, "crl", err, errlen) < 0)
+		return -EINVAL;
 	if (!lookup || X509_load_crl_file(lookup, path, X509_FILETYPE_PEM) <= 0) {
 		snprintf(err, errlen, "%s: crl: cannot load: %s", path, tls_errors(e, sizeof(e)));
 		return -EINVAL;
@@ -84,18 +371,25 @@ static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 
 int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 {
-	const char *why;
-	char e[256];
+	char e[256], why[256];
 	X509 *own;
 
 	memset(t, 0, sizeof(*t));
+	if (seen_idx < 0)
+		seen_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_seen);
+	if (depth_idx < 0)
+		depth_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (seen_idx < 0 || depth_idx < 0) {
+		snprintf(err, errlen, "TLS: out of memory");
+		return -ENOMEM;
+	}
 	t->ctx = SSL_CTX_new(TLS_method());
 	if (!t->ctx) {
 		snprintf(err, errlen, "TLS: cannot create a context: %s", tls_errors(e, sizeof(e)));
 		return -ENOMEM;
 	}
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
 	SSL_CTX_set_verify_depth(t->ctx, 8);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -105,6 +399,9 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 	SSL_CTX_set_ciphersuites(t->ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
 					 "TLS_AES_256_GCM_SHA384");
 
+	if (readable(c->ca, "ca", err, errlen) < 0 || readable(c->cert, "cert", err, errlen) < 0 ||
+	    readable(c->key, "key", err, errlen) < 0)
+		goto fail;
 	if (SSL_CTX_load_verify_locations(t->ctx, c->ca, NULL) != 1) {
 		snprintf(err, errlen, "%s: ca: cannot load CA certificates: %s", c->ca,
 			 tls_errors(e, sizeof(e)));
@@ -115,21 +412,13 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 			 tls_errors(e, sizeof(e)));
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(t->ctx, c->key, SSL_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "%s: key: cannot load private key: %s", c->key,
-			 tls_errors(e, sizeof(e)));
+	if (load_key(t->ctx, c->key, c->cert, err, errlen) < 0)
 		goto fail;
-	}
-	if (SSL_CTX_check_private_key(t->ctx) != 1) {
-		snprintf(err, errlen, "%s: key: does not match the certificate %s", c->key, c->cert);
-		ERR_clear_error();
-		goto fail;
-	}
 	if (c->crl && load_crl(t->ctx, c->crl, err, errlen) < 0)
 		goto fail;
 
 	own = SSL_CTX_get0_certificate(t->ctx);
-	if (tls_cert_mac(own, t->mac, &why) < 0) {
+	if (tls_cert_mac(own, t->mac, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: cert: %s", c->cert, why);
 		goto fail;
 	}

@@ -18,10 +18,23 @@ struct tls {
 int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen);
 void tls_fini(struct tls *t);
 
-/** The MAC in a certificate's CN; 0, or -EINVAL with *why set. */
-int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], const char **why);
-/** The verified peer's MAC after a handshake; 0, or -EINVAL with *why set. */
-int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], const char **why);
+/** The MAC in a certificate's CN; 0, or -EINVAL with why (naming the CN) written. */
+int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], char *why, size_t whylen);
+/** The verified peer's MAC after a handshake; 0, or -EINVAL with why written. */
+int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], char *why, size_t whylen);
+
+/**
+ * Why a handshake or a read failed, in the user's words: our verdict on the
+ * peer's certificate, or the peer's alert about ours ("refused our
+ * certificate: it does not trust our CA"), with OpenSSL's words in
+ * parentheses. Drains the error queue. Returns buf.
+ */
+const char *tls_failure(SSL *ssl, char *buf, size_t len);
+/**
+ * " (MAC m)", or " (CN 'x')" if that is no MAC, from the peer's certificate,
+ * verified or not; "" if it sent none (yet). Returns buf.
+ */
+const char *tls_peer_label(SSL *ssl, char *buf, size_t len);
 
 /**
  * Check a live session's peer certificate against the current CA and CRL

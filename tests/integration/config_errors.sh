@@ -93,30 +93,60 @@ expect 1 "$IT_WORK/noeq.conf:2: expected 'key = value'" "file: line without '='"
 
 expect 1 "$IT_WORK/missing.conf: cannot read" "file: config file missing" -c "$IT_WORK/missing.conf"
 
+conf dup '# port twice' '[network]' 'port = 41744' 'mtu = 1400' '' '[more]' 'Port = 41745'
+expect 1 "$IT_WORK/dup.conf:7: port: already set on line 3\$" "file: a key set twice" \
+	-c "$IT_WORK/dup.conf" -n
+
+conf dupspell '[network]' 'no-relay = no' 'no_relay = yes'
+expect 1 "$IT_WORK/dupspell.conf:3: no_relay: already set on line 2\$" \
+	"file: a key set twice, spelt two ways" -c "$IT_WORK/dupspell.conf" -n
+
+conf initdots '[network]' 'init = 198.18.9.1' 'init = 300.1.1.1:41744'
+expect 1 "$IT_WORK/initdots.conf:3: init: '300\.1\.1\.1:41744': not an IPv4 address" \
+	"file: init 300.1.1.1" -c "$IT_WORK/initdots.conf" -n
+
 # ---- bad values on the command line: the flag and the key (exit 1)
-expect 1 "command line --port: port: '70000'" "flag: --port 70000" --port 70000
-expect 1 "command line --mtu: mtu: 'abc'" "flag: --mtu abc" --mtu abc
-expect 1 "command line --no-relay: no_relay: 'maybe'" "flag: --no-relay=maybe" --no-relay=maybe
-expect 1 "command line --init: init: '02:00:5e:zz:00:01@198.18.9.1': bad MAC" \
+expect 1 "command line: --port: '70000'" "flag: --port 70000" --port 70000
+expect 1 "command line: --mtu: 'abc'" "flag: --mtu abc" --mtu abc
+expect 1 "command line: --no-relay: 'maybe'" "flag: --no-relay=maybe" --no-relay=maybe
+expect 1 "command line: --init: '02:00:5e:zz:00:01@198.18.9.1': bad MAC" \
 	"flag: bad MAC in --init" --init 02:00:5e:zz:00:01@198.18.9.1
 expect 1 "min_links: 5 is more than max_links \(3\)" "flags: --min-links 5 --max-links 3" \
 	--min-links 5 --max-links 3
 expect 1 "user: 'invpn-no-such-user'" "flag: unknown --user" --user invpn-no-such-user
+# a word after a boolean flag is its value, not a stray argument
+expect 1 "command line: --mdns: 'maybe' is not yes or no\$" "flag: --mdns maybe" --mdns maybe
+expect 1 "command line: --mdns: 'maybe' is not yes or no\$" "flag: --mdns maybe, then -n" \
+	--mdns maybe -n
+# digits and dots are an IPv4 address or a mistake, never a DNS name
+expect 1 "command line: --init: '300\.1\.1\.1': not an IPv4 address \(want four numbers 0-255" \
+	"flag: --init 300.1.1.1" --init 300.1.1.1 -n
+expect 1 "command line: --init: '10\.1': not an IPv4 address" "flag: --init 10.1" --init 10.1 -n
 
 # ---- identity files: file: key: why (exit 1)
-expect 1 "$IT_WORK/nope.key: key: cannot load" "key file missing" --key "$IT_WORK/nope.key"
-expect 1 "$IT_WORK/nope.crt: cert: cannot load" "cert file missing" --cert "$IT_WORK/nope.crt"
-expect 1 "$IT_WORK/nope.pem: ca: cannot load" "CA file missing" --ca "$IT_WORK/nope.pem"
-expect 1 "$IT_WORK: key: cannot load" "key file is a directory" --key "$IT_WORK"
+expect 1 "$IT_WORK/nope.key: key: cannot read: No such file or directory\$" "key file missing" \
+	--key "$IT_WORK/nope.key"
+expect 1 "$IT_WORK/nope.crt: cert: cannot read: No such file or directory\$" "cert file missing" \
+	--cert "$IT_WORK/nope.crt"
+expect 1 "$IT_WORK/nope.pem: ca: cannot read: No such file or directory\$" "CA file missing" \
+	--ca "$IT_WORK/nope.pem"
+expect 1 "$IT_WORK/nope.pem: crl: cannot read: No such file or directory\$" "CRL file missing" \
+	--crl "$IT_WORK/nope.pem"
+expect 1 "$IT_WORK: key: is a directory, not a file\$" "key file is a directory" --key "$IT_WORK"
 echo "not a PEM file" >"$IT_WORK/garbage.pem"
 expect 1 "$IT_WORK/garbage.pem: cert: cannot load" "cert file is not PEM" --cert "$IT_WORK/garbage.pem"
 expect 1 "$IT_WORK/garbage.pem: ca: cannot load" "CA file is not PEM" --ca "$IT_WORK/garbage.pem"
 expect 1 "key: .*(does not match|mismatch)" "key of another node" \
 	--key "$(certdir other)/node.key"
+# the key is checked against the certificate by us: no OpenSSL words for a mismatch
+expect 1 "$(certdir other)/node.key: key: does not match the certificate $(certdir cfg)/node.crt\$" \
+	"key of another node, in plain words" --key "$(certdir other)/node.key"
+expect 1 "$IT_WORK/garbage.pem: key: cannot load private key: not a PEM private key \(" \
+	"key file is not PEM" --key "$IT_WORK/garbage.pem"
 expect 1 "cert: not signed by the CA in $IT_WORK/ca2/ca.crt" "CA that did not sign the cert" \
 	--ca "$IT_WORK/ca2/ca.crt"
-expect 1 "cert: certificate Common Name is not a MAC address" "cert CN not a MAC" \
-	--key "$(certdir notmac)/node.key" --cert "$(certdir notmac)/node.crt"
+expect 1 "$(certdir notmac)/node.crt: cert: certificate Common Name 'not-a-mac' is not a MAC address\$" \
+	"cert CN not a MAC, named" --key "$(certdir notmac)/node.key" --cert "$(certdir notmac)/node.crt"
 
 # ---- usage errors: the flag (exit 2)
 expect 2 "--bogus: unknown option" "unknown option --bogus" --bogus 1
@@ -125,6 +155,8 @@ expect 2 "--no-such-flag: unknown option" "unknown flag before another option" -
 expect 2 "--port: needs a value" "--port without its value" --port
 expect 2 "-c: needs a file" "-c without its file" -c
 expect 2 "stray: unexpected argument" "stray argument" stray
+expect 2 "command line: port: unexpected argument \(the option is --port\)" \
+	"a key without its dashes" port 41744
 
 # ---- the same base arguments are fine: -n, then a real start
 nsx cfg timeout 5 "$INVPND" "${BASE[@]}" -n >"$IT_WORK/out" 2>"$IT_WORK/err"
@@ -132,6 +164,14 @@ rc=$?
 check "-n with good arguments: exit 0 (got $rc)" [ $rc -eq 0 ]
 check "-n says the configuration is OK" grep -q 'configuration OK: node 02:00:5e:90:00:01' "$IT_WORK/out"
 check "-n leaves no interface and no socket" nothing_left
+
+# init accumulates over lines (not a duplicate), and the command line wins over the file
+conf seeds '[network]' 'init = 198.18.9.1' 'init = 198.18.9.2:5, 198.18.9.3' 'port = 1'
+nsx cfg timeout 5 "$INVPND" "${BASE[@]}" -c "$IT_WORK/seeds.conf" --port 41744 -n \
+	>"$IT_WORK/out" 2>"$IT_WORK/err"
+rc=$?
+check "init on several lines, port in the file and on the command line: no duplicates, -n exit 0 (got $rc: $(head -c 200 "$IT_WORK/err"))" \
+	[ $rc -eq 0 ]
 
 start_node cfg
 check "good arguments: the TAP exists" tap_exists cfg

@@ -81,6 +81,9 @@ check "a still runs as nobody" [ "$uid" = 65534 ]
 refused0=$(counter a links_refused)
 start_node c --init 198.18.40.1
 check "a refuses revoked c" wait_for 10 log_has a "certificate revoked"
+check "a names c's MAC and says why in words" log_has a \
+	"peer 198\.18\.40\.3:[0-9]+ \(MAC 02:00:5e:40:00:03\): certificate revoked: it is in our CRL \(certificate revoked\)\$"
+diag "c: $(grep -m1 -E '198\.18\.40\.1:41744.*(refused|read:)' "$IT_WORK/c.log")"
 sleep 1
 check "c has no link" [ "$(links_of c)" -eq 0 ]
 check "a's links_refused went up" [ "$(counter a links_refused)" -gt "$refused0" ]

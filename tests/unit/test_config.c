@@ -149,8 +149,8 @@ static void test_ini(void **state)
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	assert_string_equal(c.interface, "tap%d");
 	assert_string_equal(c.crl, "/etc/invpn/crl.pem");
-	/* a key given twice: the last one wins; lists append */
-	assert_int_equal(parse(&c, "port = 1\nport = 2\ninit = 192.0.2.9\n", err), 0);
+	/* another text (another file) may set a key again; lists append */
+	assert_int_equal(parse(&c, "port = 2\ninit = 192.0.2.9\n", err), 0);
 	assert_int_equal(c.port, 2);
 	assert_int_equal(c.n_init, 5);
 	config_fini(&c);
@@ -193,7 +193,7 @@ static const struct key_case key_cases[] = {
 	{"listen", {"0.0.0.0", "::", "192.0.2.1", "fe80::1"}, {"localhost", "1.2.3", "::g", ""}},
 	{"init",
 	 {"192.0.2.1", "02:00:00:00:00:01@[::1]:5", "a.example, b.example:9"},
-	 {"02:00:00:00:00:0g@h", "03:00:00:00:00:01@h", "h:0", "[::1", "h/x"}},
+	 {"02:00:00:00:00:0g@h", "03:00:00:00:00:01@h", "h:0", "[::1", "h/x", "300.1.1.1"}},
 	{"srv", {"example.com", "a.example,b.example"}, {"ex/ample", "a.example,b@example"}},
 	{"mdns", {"yes", "no", "TRUE", "off"}, {"maybe", "2", "", "yes please"}},
 	{"cache", {"/var/cache/x", ""}, {NULL}}, /* empty: no cache */
@@ -246,25 +246,77 @@ static void test_every_key(void **state)
 	}
 }
 
-/* The test's table covers every key that config.c knows (from --help). */
-static void test_key_table_complete(void **state)
+static char *help_text(void)
 {
-	char *out = NULL, *line, *save = NULL;
-	size_t len = 0, n = 0;
+	char *out = NULL;
+	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
 	assert_non_null(f);
 	config_print_keys(f);
 	fclose(f);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
+	return out;
+}
 
+/*
+ * The test's table covers every key that config.c knows (from --help), and
+ * --help gives each one a default, within CONFIG_HELP_COLUMNS.
+ */
+static void test_key_table_complete(void **state)
+{
+	char *out = help_text(), *line, *save = NULL, name[64] = "";
+	size_t n = 0;
+	bool has_default = true;
+
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strlen(line) > CONFIG_HELP_COLUMNS)
+			fail_msg("longer than %d columns: \"%s\"", CONFIG_HELP_COLUMNS, line);
+		/* a key's line, or its default alone on the next line */
+		if (strncmp(line, "  --", 4)) {
+			assert_non_null(strstr(line, "(default: "));
+			assert_int_equal(line[strspn(line, " ")], '(');
+			has_default = true;
+			continue;
+		}
+		if (!has_default)
+			fail_msg("key %s shows no default", name);
 		assert_int_equal(sscanf(line, " --%63s", name), 1);
 		if (!find_case(name))
 			fail_msg("key %s has no test case", name);
+		has_default = strstr(line, "(default: ") != NULL;
 		n++;
 	}
+	if (!has_default)
+		fail_msg("key %s shows no default", name);
 	assert_int_equal(n, sizeof(key_cases) / sizeof(key_cases[0]));
+	free(out);
+}
+
+/* The defaults --help shows are config_init's. */
+static void test_help_defaults(void **state)
+{
+	static const char *const want[] = {
+		"  --port               listening port (default: 41744)\n",
+		"  --mdns               publish and browse _invpn._tcp on the LAN (default: yes)\n",
+		"  --no_relay           relay nothing for others (implies no_incoming) "
+		"(default: no)\n",
+		"  --log_level          error, warning, notice, info or debug (default: info)\n",
+		"  --crl                certificate revocation list (PEM) (default: none)\n",
+		"  --listen             bind address (default: all, IPv4 and IPv6)\n",
+		"  --interface          TAP interface name template (default: invpn%d)\n",
+		"  --min_links          links to keep at least (default: 2)\n",
+		"  --cache              peer cache file (empty: keep none) "
+		"(default: /var/lib/invpn/peers.cache)\n",
+		/* too long for one line: the default goes below, under the meaning */
+		"  --cert               certificate file (PEM); its CN is this node's MAC\n"
+		"                       (default: /etc/invpn/node.crt)\n",
+	};
+	char *out = help_text();
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!strstr(out, want[i]))
+			fail_msg("--help lacks \"%s\" in:\n%s", want[i], out);
+	}
 	free(out);
 }
 
@@ -545,7 +597,18 @@ static void test_args_words(void **state)
 	assert_string_equal(err, "command line: -c: needs a file");
 	assert_int_equal(PARSE_ARGS(&cl, err, "--config"), -EINVAL);
 	assert_int_equal(PARSE_ARGS(&cl, err, "stray"), -EINVAL);
-	assert_string_equal(err, "command line: stray: unexpected argument");
+	assert_string_equal(err, "command line: stray: unexpected argument "
+				 "(invpnd takes only options: --KEY VALUE)");
+	/* a key without its dashes */
+	assert_int_equal(PARSE_ARGS(&cl, err, "-f", "port", "5"), -EINVAL);
+	assert_string_equal(err, "command line: port: unexpected argument (the option is --port)");
+	assert_int_equal(PARSE_ARGS(&cl, err, "no-relay=yes"), -EINVAL);
+	assert_string_equal(err, "command line: no-relay=yes: unexpected argument "
+				 "(the option is --no-relay=yes)");
+	/* a word after a non-flag option's value */
+	assert_int_equal(PARSE_ARGS(&cl, err, "--port", "5", "6"), -EINVAL);
+	assert_string_equal(err, "command line: 6: unexpected argument "
+				 "(invpnd takes only options: --KEY VALUE)");
 	assert_int_equal(PARSE_ARGS(&cl, err, "-x"), -EINVAL);
 	assert_int_equal(PARSE_ARGS(&cl, err, "--"), -EINVAL);
 	assert_int_equal(PARSE_ARGS(&cl, err, "-"), -EINVAL);
@@ -590,6 +653,20 @@ static void test_args_keys(void **state)
 	assert_string_equal(override(&cl, "no-incoming"), "yes");
 	assert_int_equal(PARSE_ARGS(&cl, err, "--no_relay=no"), 0);
 	assert_string_equal(override(&cl, "no_relay"), "no");
+	/* a word after a flag is its value, good or bad: checked later, by the key */
+	assert_int_equal(PARSE_ARGS(&cl, err, "--mdns", "maybe"), 0);
+	assert_string_equal(override(&cl, "mdns"), "maybe");
+	assert_int_equal(PARSE_ARGS(&cl, err, "--mdns", "maybe", "-f"), 0);
+	assert_string_equal(override(&cl, "mdns"), "maybe");
+	assert_true(cl.foreground);
+	assert_int_equal(PARSE_ARGS(&cl, err, "--offload", "2", "--mdns"), 0);
+	assert_string_equal(override(&cl, "offload"), "2");
+	assert_string_equal(override(&cl, "mdns"), "yes");
+	/* ... and an option after a flag is the next option */
+	assert_int_equal(PARSE_ARGS(&cl, err, "--mdns", "--no-relay=no", "-n"), 0);
+	assert_string_equal(override(&cl, "mdns"), "yes");
+	assert_string_equal(override(&cl, "no-relay"), "no");
+	assert_true(cl.check_only);
 
 	/* usage errors */
 	assert_int_equal(PARSE_ARGS(&cl, err, "--bogus", "1"), -EINVAL);
@@ -663,12 +740,69 @@ static void test_apply(void **state)
 	assert_int_equal(c.n_srv, 1);
 	assert_int_equal(c.mtu, 1300);
 
-	/* bad values are reported with where they came from */
+	/* bad values are reported with the flag as typed */
 	assert_int_equal(APPLY(&c, err, "--port", "abc"), -EINVAL);
-	assert_string_equal(err,
-			    "command line --port: port: 'abc' is not a whole number from 1 to 65535");
+	assert_string_equal(err, "command line: --port: 'abc' is not a whole number from 1 to 65535");
 	assert_int_equal(APPLY(&c, err, "--mtu=1"), -EINVAL);
-	assert_string_equal(err, "command line --mtu: mtu: '1' is not a whole number from 68 to 65000");
+	assert_string_equal(err, "command line: --mtu: '1' is not a whole number from 68 to 65000");
+	assert_int_equal(APPLY(&c, err, "--mdns", "maybe"), -EINVAL);
+	assert_string_equal(err, "command line: --mdns: 'maybe' is not yes or no");
+	assert_int_equal(APPLY(&c, err, "-f", "--no_incoming", "sure", "-n"), -EINVAL);
+	assert_string_equal(err, "command line: --no_incoming: 'sure' is not yes or no");
+	assert_int_equal(APPLY(&c, err, "--init", "300.1.1.1"), -EINVAL);
+	assert_string_equal(err, "command line: --init: '300.1.1.1': not an IPv4 address "
+				 "(want four numbers 0-255, like 192.0.2.1)");
+	/* a bare flag, last or before another option, is yes */
+	assert_int_equal(APPLY(&c, err, "--mdns", "no"), 0);
+	assert_false(c.mdns);
+	assert_int_equal(APPLY(&c, err, "--mdns"), 0);
+	assert_true(c.mdns);
+	assert_int_equal(APPLY(&c, err, "--mdns", "off", "--offload", "--port", "7"), 0);
+	assert_false(c.mdns);
+	assert_true(c.offload);
+	assert_int_equal(c.port, 7);
+	config_fini(&c);
+}
+
+/* A key set twice in one file is a mistake: the error names both lines. */
+static void test_duplicates(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_SIZE];
+
+	config_init(&c);
+	assert_int_equal(parse(&c, "[a]\nport = 1\n\n# c\nmtu = 1400\n[b]\nport = 2\n", err),
+			 -EINVAL);
+	assert_string_equal(err, ORIGIN ":7: port: already set on line 2");
+	/* either spelling, any case, is the same key */
+	assert_int_equal(parse(&c, "no-relay = yes\nNO_RELAY = no\n", err), -EINVAL);
+	assert_string_equal(err, ORIGIN ":2: no_relay: already set on line 1");
+	/* the same value twice is still a mistake (one of them is stale) */
+	assert_int_equal(parse(&c, "mdns = no\nmdns = no\n", err), -EINVAL);
+	assert_string_equal(err, ORIGIN ":2: mdns: already set on line 1");
+	/* an empty value sets the key too */
+	assert_int_equal(parse(&c, "cache =\ncache = /x\n", err), -EINVAL);
+	assert_string_equal(err, ORIGIN ":2: cache: already set on line 1");
+	config_fini(&c);
+
+	/* init and srv accumulate, line after line */
+	config_init(&c);
+	assert_int_equal(parse(&c,
+			       "init = 192.0.2.1\nsrv = a.example\ninit = 192.0.2.2, 192.0.2.3\n"
+			       "srv = b.example\nInit = 192.0.2.4\n",
+			       err),
+			 0);
+	assert_int_equal(c.n_init, 4);
+	assert_string_equal(c.init[3].host, "192.0.2.4");
+	assert_int_equal(c.n_srv, 2);
+	config_fini(&c);
+
+	/* the command line wins over the file: not a duplicate */
+	config_init(&c);
+	assert_int_equal(parse(&c, "port = 1000\nmdns = yes\n", err), 0);
+	assert_int_equal(APPLY(&c, err, "--port", "2000", "--mdns", "no"), 0);
+	assert_int_equal(c.port, 2000);
+	assert_false(c.mdns);
 	config_fini(&c);
 }
 
@@ -708,6 +842,9 @@ static void test_peer_good(void **state)
 		assert_string_equal(p.host, cases[i].host);
 		assert_int_equal(p.port, cases[i].port);
 	}
+	/* a name may hold digits, as long as it is not all digits and dots */
+	assert_int_equal(config_parse_peer("1.2.3.4.example:5", 1, &p, &why), 0);
+	assert_string_equal(p.host, "1.2.3.4.example");
 	assert_int_equal(config_parse_peer("0A-BB-CC-DD-EE-FF@h", 1, &p, &why), 0);
 	assert_memory_equal(p.mac, ((uint8_t[]){0x0a, 0xbb, 0xcc, 0xdd, 0xee, 0xff}), MAC_LEN);
 	assert_int_equal(p.port, 1);
@@ -729,6 +866,12 @@ static void test_peer_bad(void **state)
 		/* not a host */
 		"[::1", "[::1]x", "[::1]5", "ho st", "h/x", "a:b:c", "1.2.3.4:5:6", "h@",
 		"02:00:00:00:00:01",
+		/*
+		 * digits and dots are meant as IPv4, never a name to look up; the resolver
+		 * would read "10.1" or "123" as inet_aton shorthand, "010.0.0.1" as octal
+		 */
+		"300.1.1.1", "1.2.3.256", "1.2.3", "1.2.3.4.5", "10.1", "123", "1.2.3.4.",
+		"010.0.0.1", ".1.2.3", "02:00:00:00:00:01@300.1.1.1:5", "1..2.3",
 	};
 	struct config_peer p;
 
@@ -736,7 +879,7 @@ static void test_peer_bad(void **state)
 		const char *why = NULL;
 
 		if (config_parse_peer(bad[i], 41744, &p, &why) != -EINVAL)
-			fail_msg("accepted \"%s\"", bad[i]);
+			fail_msg("accepted \"%s\" (host %s)", bad[i], p.host);
 		assert_non_null(why);
 		assert_true(strlen(why) > 0);
 	}
@@ -768,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_key_table_complete),
+		cmocka_unit_test(test_help_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_errors),
@@ -775,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_args_words),
 		cmocka_unit_test(test_args_keys),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_peer_good),
 		cmocka_unit_test(test_peer_bad),
 	};
