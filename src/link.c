@@ -585,7 +585,7 @@ void link_close(struct link *l, const char *reason)
 	l->state = LINK_CLOSED;
 	loop_io_del(s->loop, &l->io);
 	/* best effort, never waits: tell the peer this is a close, not a crash */
-	if (was == LINK_UP)
+	if (was == LINK_UP && l->ssl)
 		SSL_shutdown(l->ssl);
 	ERR_clear_error();
 	close(l->io.fd);

@@ -1,0 +1,587 @@
+/*
+ * The switch's decisions, on the real switch, route, directory, link-buffer
+ * and health code: links are real struct links (up, with real output
+ * buffers) but without sockets or TLS; the TAP is one end of a SOCK_SEQPACKET
+ * pair, so each frame written to it arrives whole at the other end. What a
+ * frame did is read back from the links' output buffers, the TAP and the
+ * counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "link.h"
+#include "proto.h"
+#include "route.h"
+#include "switch.h"
+
+#define SELF "02:00:00:00:00:01"
+#define B "02:00:00:00:00:02"
+#define C "02:00:00:00:00:03"
+#define X "02:00:00:00:00:99" /* a node two hops away */
+
+static struct invpnd d;
+static struct config cfg;
+static int tap_peer = -1; /* the test's end of the fake TAP */
+
+static const uint8_t *M(const char *s)
+{
+	static uint8_t macs[8][MAC_LEN];
+	static int next;
+	uint8_t *m = macs[next++ % 8];
+
+	assert_int_equal(mac_parse(s, m), 0);
+	return m;
+}
+
+static int setup(void **state)
+{
+	int sv[2];
+
+	memset(&d, 0, sizeof(d));
+	config_init(&cfg);
+	d.cfg = &cfg;
+	memcpy(d.mac, M(SELF), MAC_LEN);
+	assert_int_equal(loop_init(&d.loop), 0);
+	d.loop.now_ms = 1000000;
+	link_set_init(&d.links, &d.loop, &d.tls, d.mac, NULL);
+	route_init(&d.routes, 64);
+	assert_int_equal(nodes_init(&d.nodes, 64), 0);
+	health_init(&d.health, &d.loop, &d.links, &d.routes, d.mac, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	d.tap.fd = sv[0];
+	tap_peer = sv[1];
+	snprintf(d.tap.name, sizeof(d.tap.name), "tap-test");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	d.stopping = true;
+	link_close_all(&d.links);
+	route_fini(&d.routes);
+	nodes_fini(&d.nodes);
+	loop_fini(&d.loop);
+	close(d.tap.fd);
+	close(tap_peer);
+	config_fini(&cfg);
+	return 0;
+}
+
+/* A link that is up, to a peer with this MAC, seen at ip:port. */
+static struct link *fake_link(const char *mac, const char *ip, uint16_t port)
+{
+	struct link *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	l->set = &d.links;
+	l->state = LINK_UP;
+	l->io.fd = -1;
+	l->id = ++d.links.next_id;
+	memcpy(l->peer_mac, M(mac), MAC_LEN);
+	l->addrlen = addr_from_string(&l->addr, ip, port);
+	assert_true(l->addrlen > 0);
+	l->in = malloc(LINK_IN_CAP);
+	l->out = malloc(LINK_OUT_CAP);
+	assert_non_null(l->in);
+	assert_non_null(l->out);
+	snprintf(l->name, sizeof(l->name), "%s", mac);
+	l->next = d.links.list;
+	if (d.links.list)
+		d.links.list->prev = l;
+	d.links.list = l;
+	d.links.n_links++;
+	d.links.n_up++;
+	link_set_check(&d.links);
+	return l;
+}
+
+/* The next frame l queued: its type, body and body length; false if none is left. */
+static bool sent(struct link *l, uint8_t *type, const uint8_t **body, size_t *len)
+{
+	size_t n;
+
+	if (l->out_end - l->out_start < PROTO_HDR_SIZE)
+		return false;
+	n = proto_get16(l->out + l->out_start);
+	assert_true(n >= 1 && l->out_start + PROTO_LEN_SIZE + n <= l->out_end);
+	*type = l->out[l->out_start + 2];
+	*body = l->out + l->out_start + PROTO_HDR_SIZE;
+	*len = n - 1;
+	l->out_start += PROTO_LEN_SIZE + n;
+	return true;
+}
+
+/* The next frame l queued must be of this type. */
+static const uint8_t *expect_sent(struct link *l, uint8_t want, size_t *len)
+{
+	const uint8_t *body = NULL;
+	uint8_t type = 0;
+	size_t n = 0;
+
+	assert_true(sent(l, &type, &body, &n));
+	assert_int_equal(type, want);
+	if (len)
+		*len = n;
+	return body;
+}
+
+static void expect_nothing_sent(struct link *l)
+{
+	assert_int_equal(l->out_end - l->out_start, 0);
+}
+
+static void drain(struct link *l)
+{
+	l->out_start = l->out_end = 0;
+}
+
+/* The next frame the switch wrote to the TAP (its size), or -1 if none. */
+static ssize_t tap_got(uint8_t *buf, size_t cap)
+{
+	ssize_t n = recv(tap_peer, buf, cap, MSG_DONTWAIT);
+
+	return n < 0 ? -1 : n;
+}
+
+/* Feed a whole wire frame to the switch as if it arrived on l. */
+static void arrive(struct link *l, const uint8_t *wire, size_t n)
+{
+	static uint8_t buf[PROTO_MAX_FRAME];
+
+	memcpy(buf, wire, n); /* the switch may change it in place */
+	switch_frame(&d, l, buf + PROTO_LEN_SIZE, n - PROTO_LEN_SIZE);
+}
+
+static void arrive_info(struct link *l, const char *mac, int64_t id, const char *ip,
+			uint16_t port)
+{
+	struct proto_info in = {.id = id, .port = port, .iptype = PROTO_IP_NONE};
+	struct sockaddr_storage ss;
+	uint8_t wire[PROTO_INFO_MAX];
+	int n;
+
+	memcpy(in.mac, M(mac), MAC_LEN);
+	if (ip) {
+		addr_from_string(&ss, ip, port);
+		in.iptype = PROTO_IP_V4;
+		memcpy(in.ip, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+	n = proto_encode_info(wire, sizeof(wire), &in);
+	assert_true(n > 0);
+	arrive(l, wire, (size_t)n);
+}
+
+static void arrive_announce(struct link *l, const char *mac, int64_t id, uint16_t port)
+{
+	struct proto_announce a = {.id = id, .port = port};
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_ANNOUNCE_BODY];
+	int n;
+
+	memcpy(a.mac, M(mac), MAC_LEN);
+	n = proto_encode_announce(wire, sizeof(wire), &a);
+	assert_true(n > 0);
+	arrive(l, wire, (size_t)n);
+}
+
+/* An Ethernet frame dst <- src with a few payload bytes. */
+static size_t eth(uint8_t *buf, const char *dst, const char *src)
+{
+	memcpy(buf, M(dst), MAC_LEN);
+	memcpy(buf + MAC_LEN, M(src), MAC_LEN);
+	buf[12] = 0x08;
+	buf[13] = 0x00;
+	memset(buf + 14, 0xab, 46);
+	return 60;
+}
+
+static void tap_sends(const uint8_t *frame, size_t n)
+{
+	assert_int_equal(send(tap_peer, frame, n, 0), (ssize_t)n);
+	switch_tap_readable(&d.tap_io, EPOLLIN);
+}
+
+/* ---- announcements and routes ------------------------------------------ */
+
+static void test_announce_learns_route_and_floods_info(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 50000), *c = fake_link(C, "198.18.0.3", 41744);
+	struct proto_info info;
+	const struct node_addr *found = NULL;
+	const uint8_t *body;
+	size_t len;
+
+	arrive_announce(b, B, 5000, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	/* flooded to c as INFO with the address b is seen at and the port it listens on */
+	body = expect_sent(c, PROTO_INFO, &len);
+	assert_int_equal(proto_decode_info(body, len, &info), 0);
+	assert_memory_equal(info.mac, M(B), MAC_LEN);
+	assert_int_equal(info.port, 41744);
+	assert_int_equal(info.iptype, PROTO_IP_V4);
+	assert_memory_equal(info.ip, "\xc6\x12\x00\x02", 4);
+	/* never back where it came from */
+	expect_nothing_sent(b);
+	/* and the address goes into the directory, for dialling */
+	nodes_foreach(&d.nodes, a) {
+		if (a->has_mac && mac_eq(a->mac, M(B)))
+			found = a;
+	}
+	assert_non_null(found);
+	assert_int_equal(addr_port((const struct sockaddr *)&found->sa), 41744);
+}
+
+static void test_announce_for_another_mac_is_dropped(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+
+	arrive_announce(b, X, 5000, 41744);
+	assert_null(route_find(&d.routes, M(X)));
+	expect_nothing_sent(c);
+}
+
+static void test_older_info_is_a_duplicate(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint64_t dup0 = d.counters.drop_duplicate;
+
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b);
+	drain(c);
+	/* the same announcement again, by another path: first seen wins */
+	arrive_info(c, X, 9000, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b);
+	assert_int_equal(d.counters.drop_duplicate, dup0 + 1);
+	expect_nothing_sent(b);
+	/* a newer one moves the route */
+	arrive_info(c, X, 9001, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), c);
+	expect_sent(b, PROTO_INFO, NULL);
+}
+
+static void test_info_about_ourselves_is_ignored(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+
+	arrive_info(b, SELF, 9000, "198.18.0.1", 41744);
+	assert_null(route_find(&d.routes, M(SELF)));
+	expect_nothing_sent(c);
+}
+
+static void test_no_relay_floods_nothing(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+
+	cfg.no_relay = true;
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b); /* still learned, for our own use */
+	expect_nothing_sent(c);
+}
+
+static void test_link_up_announces_and_replays_routes(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c;
+	struct proto_info info;
+	const uint8_t *body;
+	size_t len;
+
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	c = fake_link(C, "198.18.0.3", 41744);
+	switch_link_up(&d, c);
+	/* no CAPS without offloads... */
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	/* ...then what we know, so c need not wait for the next round */
+	body = expect_sent(c, PROTO_INFO, &len);
+	assert_int_equal(proto_decode_info(body, len, &info), 0);
+	assert_memory_equal(info.mac, M(X), MAC_LEN);
+	assert_int_equal(info.id, 9000);
+	expect_nothing_sent(c);
+}
+
+static void test_link_down_drops_its_routes(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	switch_link_down(&d, b);
+	assert_null(route_find(&d.routes, M(X)));
+	assert_ptr_equal(route_lookup(&d.routes, M(C)), c);
+}
+
+/* ---- frames from the TAP ------------------------------------------------- */
+
+static void test_tap_unicast_follows_the_route(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint8_t frame[64];
+	const uint8_t *body;
+	size_t n = eth(frame, X, SELF), len;
+
+	arrive_info(c, X, 9000, "198.18.0.9", 41744);
+	drain(b);
+	tap_sends(frame, n);
+	body = expect_sent(c, PROTO_UNICAST, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(body, frame, n);
+	expect_nothing_sent(b);
+}
+
+static void test_tap_unicast_without_route_is_counted(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	uint8_t frame[64];
+	size_t n = eth(frame, X, SELF);
+
+	tap_sends(frame, n);
+	assert_int_equal(d.counters.drop_no_route, 1);
+	expect_nothing_sent(b);
+}
+
+static void test_tap_frame_from_another_host_is_dropped(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	uint8_t frame[64];
+	size_t n = eth(frame, "ff:ff:ff:ff:ff:ff", C);
+
+	tap_sends(frame, n);
+	assert_int_equal(d.counters.drop_foreign_src, 1);
+	expect_nothing_sent(b);
+}
+
+static void test_tap_broadcast_and_multicast_flood(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	const char *dsts[] = {"ff:ff:ff:ff:ff:ff", "33:33:00:00:00:01"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct proto_broadcast bc;
+		uint8_t frame[64];
+		size_t n = eth(frame, dsts[i], SELF), len;
+		const uint8_t *body;
+
+		tap_sends(frame, n);
+		for (int k = 0; k < 2; k++) {
+			body = expect_sent(k ? b : c, PROTO_BROADCAST, &len);
+			assert_int_equal(proto_decode_broadcast(body, len, &bc), 0);
+			assert_memory_equal(bc.src, M(SELF), MAC_LEN);
+			assert_int_equal(bc.rest_len, n - 2 * MAC_LEN);
+		}
+	}
+}
+
+/* ---- frames from the mesh ------------------------------------------------ */
+
+static size_t unicast_wire(uint8_t *wire, const char *dst, const char *src)
+{
+	uint8_t frame[64];
+	size_t n = eth(frame, dst, src);
+	int w = proto_encode_unicast(wire, PROTO_MAX_FRAME, frame, n);
+
+	assert_true(w > 0);
+	return (size_t)w;
+}
+
+static void test_unicast_for_us_reaches_the_tap(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = unicast_wire(wire, SELF, B);
+
+	arrive(b, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	assert_memory_equal(got, M(SELF), MAC_LEN);
+	assert_int_equal(d.counters.tap_tx_frames, 1);
+}
+
+static void test_unicast_is_forwarded_not_reflected(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = unicast_wire(wire, X, B);
+
+	arrive_info(c, X, 9000, NULL, 41744);
+	drain(b);
+	arrive(b, wire, n);
+	expect_sent(c, PROTO_UNICAST, NULL);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	/* a frame for X coming from the link that is X's route goes nowhere */
+	arrive(c, wire, n);
+	expect_nothing_sent(b);
+	expect_nothing_sent(c);
+	assert_int_equal(d.counters.drop_no_route, 1);
+}
+
+static size_t broadcast_wire(uint8_t *wire, const char *src, int64_t id)
+{
+	uint8_t frame[64];
+	size_t n = eth(frame, "ff:ff:ff:ff:ff:ff", src);
+	int w = proto_encode_broadcast(wire, PROTO_MAX_FRAME, id, frame, n);
+
+	assert_true(w > 0);
+	return (size_t)w;
+}
+
+static void test_broadcast_from_unknown_origin_is_dropped(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = broadcast_wire(wire, X, 7000);
+
+	arrive(b, wire, n);
+	assert_int_equal(d.counters.drop_unknown_origin, 1);
+	expect_nothing_sent(c);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+}
+
+static void test_broadcast_is_flooded_and_delivered_once(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = broadcast_wire(wire, X, 7000);
+
+	arrive_info(b, X, 9000, NULL, 41744);
+	drain(c);
+	arrive(b, wire, n);
+	expect_sent(c, PROTO_BROADCAST, NULL);
+	expect_nothing_sent(b);
+	/* delivered as an Ethernet broadcast from X */
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	assert_memory_equal(got, "\xff\xff\xff\xff\xff\xff", MAC_LEN);
+	assert_memory_equal(got + MAC_LEN, M(X), MAC_LEN);
+	/* the same broadcast by another path: dropped, counted */
+	arrive(c, wire, n);
+	expect_nothing_sent(b);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_duplicate, 1);
+}
+
+static void test_malformed_frame_closes_only_that_link(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint8_t wire[PROTO_HDR_SIZE + 3] = {0, 4, PROTO_INFO, 1, 2, 3};
+
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(b->state, LINK_CLOSED);
+	assert_int_equal(c->state, LINK_UP);
+	assert_int_equal(d.links.c.bad_frames, 1);
+	assert_int_equal(d.links.n_up, 1);
+}
+
+static void test_unknown_type_is_skipped(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint8_t wire[PROTO_HDR_SIZE + 2] = {0, 3, 0x55, 1, 2};
+
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(b->state, LINK_UP);
+	expect_nothing_sent(c);
+}
+
+static void test_caps_are_remembered(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
+
+	assert_true(proto_encode_caps(wire, sizeof(wire), PROTO_CAPS_GSO) > 0);
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(b->peer_caps, PROTO_CAPS_GSO);
+}
+
+static void test_health_request_is_answered_and_forwarded(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	struct proto_health_req req = {.id = 7000};
+	struct proto_health_resp resp;
+	struct proto_health_req fwd;
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_HREQ_FIXED];
+	const uint8_t *body;
+	size_t len;
+
+	arrive_info(b, X, 9000, NULL, 41744);
+	drain(c);
+	memcpy(req.origin, M(X), MAC_LEN);
+	assert_true(proto_encode_health_req(wire, sizeof(wire), &req) > 0);
+	arrive(b, wire, sizeof(wire));
+	/* our answer goes back along the route to X */
+	body = expect_sent(b, PROTO_HEALTH_RESP, &len);
+	assert_int_equal(proto_decode_health_resp(body, len, &resp), 0);
+	assert_memory_equal(resp.dst, M(X), MAC_LEN);
+	assert_memory_equal(resp.src, M(SELF), MAC_LEN);
+	assert_int_equal(resp.nconn, 2);
+	/* the request goes on, with our MAC on its trace */
+	body = expect_sent(c, PROTO_HEALTH_REQ, &len);
+	assert_int_equal(proto_decode_health_req(body, len, &fwd), 0);
+	assert_int_equal(fwd.ntrace, 1);
+	assert_memory_equal(fwd.trace, M(SELF), MAC_LEN);
+	/* asked again (another path): not answered twice */
+	arrive(c, wire, sizeof(wire));
+	expect_nothing_sent(b);
+}
+
+/* ---- back-pressure -------------------------------------------------------- */
+
+static void test_data_past_half_full_marks_the_set_filling(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	static uint8_t big[8192];
+	uint64_t drops0 = d.links.c.queue_full;
+	bool dropped = false;
+
+	assert_false(link_set_filling(&d.links));
+	while (link_queued(b) + sizeof(big) <= LINK_OUT_DATA_CAP / 2)
+		assert_true(link_send(b, big, sizeof(big), false));
+	assert_false(link_set_filling(&d.links));
+	assert_true(link_send(b, big, sizeof(big), false));
+	assert_true(link_set_filling(&d.links));
+	/* data stops at LINK_OUT_DATA_CAP and is counted; control frames still fit */
+	while (!dropped)
+		dropped = !link_send(b, big, sizeof(big), false);
+	assert_int_equal(d.links.c.queue_full, drops0 + 1);
+	assert_true(link_send(b, big, sizeof(big), true));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_announce_learns_route_and_floods_info),
+		T(test_announce_for_another_mac_is_dropped),
+		T(test_older_info_is_a_duplicate),
+		T(test_info_about_ourselves_is_ignored),
+		T(test_no_relay_floods_nothing),
+		T(test_link_up_announces_and_replays_routes),
+		T(test_link_down_drops_its_routes),
+		T(test_tap_unicast_follows_the_route),
+		T(test_tap_unicast_without_route_is_counted),
+		T(test_tap_frame_from_another_host_is_dropped),
+		T(test_tap_broadcast_and_multicast_flood),
+		T(test_unicast_for_us_reaches_the_tap),
+		T(test_unicast_is_forwarded_not_reflected),
+		T(test_broadcast_from_unknown_origin_is_dropped),
+		T(test_broadcast_is_flooded_and_delivered_once),
+		T(test_malformed_frame_closes_only_that_link),
+		T(test_unknown_type_is_skipped),
+		T(test_caps_are_remembered),
+		T(test_health_request_is_answered_and_forwarded),
+		T(test_data_past_half_full_marks_the_set_filling),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
