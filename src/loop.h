@@ -4,7 +4,8 @@
  * Handles are embedded in their owners. A callback may delete any handle,
  * including one whose event is still pending in the current batch: deleted
  * handles are skipped. Owners must not free memory holding a handle until
- * the batch is over; loop_defer() runs a function after the batch for that.
+ * the batch is over: they free it in after_round, which runs once after
+ * every round (events, then due timers).
  */
 #pragma once
 
@@ -33,8 +34,6 @@ struct loop_timer {
 	loop_timer_cb *cb;
 	struct loop_timer *next;
 };
-
-#define LOOP_MAX_DEFERRED 64
 
 struct loop {
 	int epfd;
