@@ -93,6 +93,11 @@ cert_text() {
     openssl x509 -in "$1" -noout -text 2>/dev/null
 }
 
+# utc OPENSSL_DATE - as invpn-pki prints dates
+utc() {
+    date -u -d "$1" '+%Y-%m-%d %H:%M UTC'
+}
+
 cert_serial() {
     openssl x509 -in "$1" -noout -serial 2>/dev/null | sed 's/^serial=//'
 }
@@ -113,6 +118,7 @@ command -v openssl >/dev/null || { echo "1..0 # SKIP openssl not found"; exit 0;
 # init-ca
 
 expect_rc "init-ca creates an EC CA" 0 init-ca ca
+INIT_OUT=$OUT
 if [[ -f ca/ca.key && -f ca/ca.crt && -f ca/index.txt && -f ca/serial && -f ca/crlnumber ]]; then
     ok "init-ca writes ca.key, ca.crt, index.txt, serial, crlnumber"
 else
@@ -128,6 +134,19 @@ else
 fi
 check "ca.crt subject is CN=invpn CA" test "$(cert_cn ca/ca.crt)" = "invpn CA"
 check "ca.crt is self-signed and verifies" openssl verify -CAfile ca/ca.crt ca/ca.crt
+# init-ca says what it made, where, and until when
+ca_end=$(utc "$(openssl x509 -in ca/ca.crt -noout -enddate | sed 's/^notAfter=//')")
+crl_next=$(utc "$(openssl crl -in ca/crl.pem -noout -nextupdate | sed 's/^nextUpdate=//')")
+want_init="CA \"invpn CA\" created in ca:
+  ca.crt   CA certificate, valid until $ca_end: copy it to every node
+  ca.key   CA private key, mode 0600: keep it private
+  crl.pem  revocation list (empty), next update $crl_next"
+if [[ "$INIT_OUT" == "$want_init" ]]; then
+    ok "init-ca prints the CA's directory, files, ca.crt's expiry and the CRL's next update"
+else
+    not_ok "init-ca prints the CA's directory, files, ca.crt's expiry and the CRL's next update" \
+        "got:" "$INIT_OUT" "want:" "$want_init"
+fi
 expect_rc "init-ca refuses a directory that already holds a CA" 1 init-ca ca
 
 expect_rc "init-ca --rsa --days 100 --name creates an RSA CA" 0 \
@@ -247,7 +266,18 @@ else
 fi
 
 expect_rc "revoke the second node's certificate" 0 revoke ca n2/node.crt
+REVOKE_OUT=$OUT
 check "revoke regenerates crl.pem" test -f ca/crl.pem
+crl_next=$(utc "$(openssl crl -in ca/crl.pem -noout -nextupdate | sed 's/^nextUpdate=//')")
+want_revoke="revoked serial $S2 (MAC 02:ab:cd:ef:00:11, reason unspecified)
+CRL written to ca/crl.pem, next update $crl_next
+copy it to every node (their crl file) and reload them: systemctl reload invpnd"
+if [[ "$REVOKE_OUT" == "$want_revoke" ]]; then
+    ok "revoke prints the serial and MAC revoked, the CRL's path and next update, what to do"
+else
+    not_ok "revoke prints the serial and MAC revoked, the CRL's path and next update, what to do" \
+        "got:" "$REVOKE_OUT" "want:" "$want_revoke"
+fi
 expect_rc "crl regenerates the CRL" 0 crl ca
 check "crl prints the path of crl.pem" test "$OUT" = ca/crl.pem
 crl_text=$(openssl crl -in ca/crl.pem -noout -text 2>&1)
@@ -281,7 +311,13 @@ expect_rc "revoke refuses a certificate from another CA" 1 revoke ca rn/node.crt
 S3=$(cert_serial dup.crt)
 expect_rc "revoke by serial number" 0 revoke ca "$S3"
 expect_rc "revoke by MAC" 0 revoke ca 02:AB:CD:EF:00:22
+check "revoke by MAC names the MAC and its serial" grep -qE \
+    "^revoked serial $(cert_serial upper-out.crt) \(MAC 02:ab:cd:ef:00:22, reason unspecified\)$" \
+    <<<"$OUT"
 expect_rc "sign accepts a MAC again once its certificates are revoked" 0 sign ca n2/node.csr again.crt
+expect_rc "revoke --reason keyCompromise by file" 0 revoke --reason keyCompromise ca again.crt
+check "revoke prints the reason" grep -qE "^revoked serial $(cert_serial again.crt) \(MAC 02:ab:cd:ef:00:11, reason keyCompromise\)$" \
+    <<<"$OUT"
 expect_rc "crl --days 7" 0 crl --days 7 ca
 check "CRL next update is within 7 days" bash -c '
     next=$(openssl crl -in ca/crl.pem -noout -nextupdate | sed "s/^nextUpdate=//")
@@ -326,8 +362,9 @@ check "works from another directory with absolute paths" bash -c '
 check "works with a relative path from another directory" bash -c '
     cd elsewhere && "$1" node ../ca ../rel >/dev/null 2>&1 &&
     openssl verify -CAfile ../rel/ca.crt ../rel/node.crt' _ "$PKI"
-run init-ca quiet-ca
-check "init-ca is quiet on success" test -z "$OUT$ERR"
+run init-ca --name "Other CA" other-ca
+check "init-ca writes nothing on stderr on success" test -z "$ERR"
+check "init-ca names its --name and directory" grep -qxF 'CA "Other CA" created in other-ca:' <<<"$OUT"
 run sign --force ca n1/node.csr n1/again.crt 2>/dev/null
 check "sign is quiet on success" test -z "$OUT$ERR"
 check "the script leaves no temporary files behind" test -z "$(ls -A "$T/tmp")"
