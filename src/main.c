@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <openssl/ssl.h>
 
+#include "build.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -94,7 +95,9 @@ static int load_config(struct config *c, const struct cmdline *cl, char *err, si
 		if (c->init[i].port == 0)
 			c->init[i].port = c->port;
 	}
-	return config_validate(c, err, errlen);
+	if ((r = config_validate(c, err, errlen)) < 0)
+		return r;
+	return build_check_config(c, err, errlen);
 }
 
 /* The file load_config read, if any. */
@@ -176,7 +179,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cl.version) {
-		printf("invpnd %s\n", PACKAGE_VERSION);
+		printf("invpnd %s (%s)\n", PACKAGE_VERSION, INVPN_FEATURES);
 		return 0;
 	}
 	config_init(&cfg);
