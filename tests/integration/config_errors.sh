@@ -35,7 +35,10 @@ conf() {
 }
 
 only_lo() {
-	! ip -n "$(ns cfg)" -o link show | grep -qv ': lo:'
+	local out
+
+	# captured first: under pipefail "! ip | grep -q" passes whenever ip gets SIGPIPE
+	out=$(ip -n "$(ns cfg)" -o link show) && ! grep -qv ': lo:' <<<"$out"
 }
 nothing_left() {
 	only_lo && [ ! -e "$SOCK" ]

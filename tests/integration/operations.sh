@@ -46,7 +46,10 @@ check "the up script saw MAC" grep -qx "MAC=${NODE_MAC[a]}" "$IT_WORK/up.env"
 check "the up script saw MTU" grep -qx "MTU=1500" "$IT_WORK/up.env"
 check "the up script ran as root" grep -qx 0 "$IT_WORK/up.env"
 has_addr() {
-	ip -n "$PFX-$1" addr show dev "$IT_TAP" | grep -q "$2"
+	local out
+
+	# not "ip ... | grep -q": under pipefail, ip's SIGPIPE after an early match fails it
+	out=$(ip -n "$PFX-$1" addr show dev "$IT_TAP") && grep -q -- "$2" <<<"$out"
 }
 check "the up script's address is on the TAP" has_addr a 10.201.0.1/24
 
