@@ -135,7 +135,8 @@ static void warn_unwritable_cache(const struct config *c)
 	else
 		*slash = '\0';
 	if (access(dir, W_OK) < 0)
-		log_warn("%s: directory not writable (%m): the peer cache will not be saved", dir);
+		log_warn("%s: directory not writable (%s): the peer cache will not be saved", dir,
+			 strerror(errno));
 }
 
 /* Detach; the parent exits once the child runs. Logging goes to syslog. */
@@ -235,8 +236,8 @@ int main(int argc, char **argv)
 		script_run(&d, "up", cfg.up);
 	/* members of the daemon's group may use invpnctl (the socket is 0660) */
 	if (drop.enabled && cfg.control && *cfg.control && chown(cfg.control, 0, drop.gid) < 0)
-		log_warn("%s: cannot give the control socket to group %u: %m", cfg.control,
-			 (unsigned)drop.gid);
+		log_warn("%s: cannot give the control socket to group %u: %s", cfg.control,
+			 (unsigned)drop.gid, strerror(errno));
 	if (privdrop_apply(&drop, err, sizeof(err)) < 0) {
 		fprintf(stderr, "invpnd: %s\n", err);
 		daemon_stop(&d);
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
 			 (unsigned)drop.gid);
 	warn_unwritable_cache(&cfg);
 	if (!cl.foreground && detach() < 0)
-		log_warn("cannot detach: %m; staying in the foreground");
+		log_warn("cannot detach: %s; staying in the foreground", strerror(errno));
 	tls_warn_expiry(&d.tls, 30);
 	notify_ready(&d);
 	r = daemon_run(&d);
