@@ -71,7 +71,8 @@ static void on_listen(struct loop_io *io, uint32_t events)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				/* level-triggered: stop asking for a second, or we spin */
-				log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING, "accept: %m");
+				log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING, "accept: %s",
+						strerror(errno));
 				for (size_t j = 0; j < d->n_listen; j++)
 					loop_io_mod(&d->loop, &d->listeners[j].io, 0);
 				loop_timer_arm(&d->loop, &d->accept_pause, 1000, on_accept_resume);
@@ -377,7 +378,7 @@ void daemon_reexec(struct invpnd *d)
 	argv[n] = NULL;
 	log_notice("SIGUSR2: re-executing, keeping %s", d->tap.name);
 	execv(d->exe[0] ? d->exe : "/proc/self/exe", argv);
-	log_err("re-exec failed: %m; running on");
+	log_err("re-exec failed: %s; running on", strerror(errno));
 	for (size_t i = 0; i < k; i++)
 		fcntl(keep[i], F_SETFD, FD_CLOEXEC);
 }

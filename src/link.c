@@ -161,12 +161,12 @@ struct link *link_dial(struct link_set *s, const struct sockaddr *addr, socklen_
 
 	addr_format(addr, name, sizeof(name));
 	if (fd < 0) {
-		log_warn("dial %s: socket: %m", name);
+		log_warn("dial %s: socket: %s", name, strerror(errno));
 		goto fail;
 	}
 	tune_socket(fd);
 	if (connect(fd, addr, addrlen) < 0 && errno != EINPROGRESS) {
-		log_info("dial %s: %m", name);
+		log_info("dial %s: %s", name, strerror(errno));
 		close(fd);
 		goto fail;
 	}

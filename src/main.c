@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <openssl/ssl.h>
 
+#include "build.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -95,7 +96,9 @@ static int load_config(struct config *c, const struct cmdline *cl, char *err, si
 		if (c->init[i].port == 0)
 			c->init[i].port = c->port;
 	}
-	return config_validate(c, err, errlen);
+	if ((r = config_validate(c, err, errlen)) < 0)
+		return r;
+	return build_check_config(c, err, errlen);
 }
 
 /* The file load_config read, if any. */
@@ -133,7 +136,8 @@ static void warn_unwritable_cache(const struct config *c)
 	else
 		*slash = '\0';
 	if (access(dir, W_OK) < 0)
-		log_warn("%s: directory not writable (%m): the peer cache will not be saved", dir);
+		log_warn("%s: directory not writable (%s): the peer cache will not be saved", dir,
+			 strerror(errno));
 }
 
 /*
@@ -199,7 +203,7 @@ static void detach_done(int fd, int log_level)
 	}
 	log_init("invpnd", LOG_TARGET_SYSLOG, log_level);
 	if (write(fd, "", 1) < 0)
-		log_warn("cannot tell the starting process we are up: %m");
+		log_warn("cannot tell the starting process we are up: %s", strerror(errno));
 	close(fd);
 }
 
@@ -222,7 +226,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cl.version) {
-		printf("invpnd %s\n", PACKAGE_VERSION);
+		printf("invpnd %s (%s)\n", PACKAGE_VERSION, INVPN_FEATURES);
 		return 0;
 	}
 	config_init(&cfg);
@@ -292,8 +296,8 @@ int main(int argc, char **argv)
 	 */
 	if (drop.enabled && cl.ctlfd < 0 && cfg.control && *cfg.control &&
 	    chown(cfg.control, 0, drop.gid) < 0)
-		log_warn("%s: cannot give the control socket to group %u: %m", cfg.control,
-			 (unsigned)drop.gid);
+		log_warn("%s: cannot give the control socket to group %u: %s", cfg.control,
+			 (unsigned)drop.gid, strerror(errno));
 	if (privdrop_apply(&drop, err, sizeof(err)) < 0) {
 		fprintf(stderr, "invpnd: %s\n", err);
 		daemon_stop(&d);

@@ -41,7 +41,7 @@ int script_run(struct invpnd *d, const char *what, const char *command)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		log_warn("%s script: fork: %m", what);
+		log_warn("%s script: fork: %s", what, strerror(errno));
 		return -errno;
 	}
 	for (int waited = 0;; waited += 10) {

@@ -11,6 +11,7 @@
 # nowhere: it runs, links through its seed, and warns about D-Bus once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disco_lib.sh"
+it_require_feature mdns
 disco_init
 
 make_ca

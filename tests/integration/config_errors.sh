@@ -35,7 +35,10 @@ conf() {
 }
 
 only_lo() {
-	! ip -n "$(ns cfg)" -o link show | grep -qv ': lo:'
+	local out
+
+	# captured first: under pipefail "! ip | grep -q" passes whenever ip gets SIGPIPE
+	out=$(ip -n "$(ns cfg)" -o link show) && ! grep -qv ': lo:' <<<"$out"
 }
 nothing_left() {
 	only_lo && [ ! -e "$SOCK" ]
@@ -148,6 +151,23 @@ expect 1 "cert: not signed by the CA in $IT_WORK/ca2/ca.crt" "CA that did not si
 expect 1 "$(certdir notmac)/node.crt: cert: certificate Common Name 'not-a-mac' is not a MAC address\$" \
 	"cert CN not a MAC, named" --key "$(certdir notmac)/node.key" --cert "$(certdir notmac)/node.crt"
 
+# ---- a build without c-ares takes seeds by address only: the key, at -n too (exit 1)
+if it_has_feature dns; then
+	nsx cfg timeout 5 "$INVPND" "${BASE[@]}" -n --init seed.example.net --srv example.net \
+		>"$IT_WORK/out" 2>"$IT_WORK/err"
+	rc=$?
+	check "with c-ares: -n takes a DNS name in init and an srv domain (got $rc)" [ $rc -eq 0 ]
+else
+	nodns="is a DNS name, but invpnd was built without c-ares \(only addresses\)"
+	expect 1 "configuration: init: 'seed.example.net' $nodns" "no c-ares: -n --init NAME" \
+		-n --init seed.example.net
+	conf initname '[network]' 'init = 198.18.9.1' 'init = 02:00:5e:90:00:02@seed.example.net:41744'
+	expect 1 "configuration: init: 'seed.example.net' $nodns" "no c-ares: a name in the file's init" \
+		-c "$IT_WORK/initname.conf"
+	expect 1 "configuration: srv: 'example.net' needs DNS SRV lookups, but invpnd was built without c-ares" \
+		"no c-ares: --srv" --srv example.net
+fi
+
 # ---- usage errors: the flag (exit 2)
 expect 2 "--bogus: unknown option" "unknown option --bogus" --bogus 1
 expect 2 "--no-such-flag: unknown option" "unknown flag as the last argument" --no-such-flag
@@ -178,5 +198,16 @@ check "good arguments: the TAP exists" tap_exists cfg
 check "good arguments: the control socket exists" [ -S "$SOCK" ]
 check "good arguments: SIGTERM exits 0" stop_node cfg
 check "good arguments: nothing left after it stopped" nothing_left
+
+# ---- a build without Avahi ignores mdns = yes (the default; the harness passes no) with a notice
+if ! it_has_feature mdns; then
+	: >"$IT_WORK/cfg.log"
+	start_node cfg --mdns yes
+	check "no Avahi: mdns = yes still starts" tap_exists cfg
+	check "no Avahi: SIGTERM exits 0" stop_node cfg
+	notes=$(grep -c "mdns: built without Avahi; mdns = yes ignored" "$IT_WORK/cfg.log")
+	check "no Avahi: one notice that mdns = yes is ignored (got $notes)" [ "$notes" -eq 1 ]
+	check "no Avahi: no warning or error about it" not log_has cfg "(error|warning): .*mdns"
+fi
 
 done_testing

@@ -17,6 +17,7 @@
 # nodes find the server through /etc/netns/<ns>/resolv.conf.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disco_lib.sh"
+it_require_feature dns
 disco_init
 
 make_ca

@@ -13,6 +13,7 @@
 # not dialled (no link to self).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disco_lib.sh"
+it_require_feature mdns
 disco_init
 
 N=4
