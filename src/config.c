@@ -429,7 +429,8 @@ int config_parse_text(struct config *c, const char *text, size_t len, const char
 
 	while (pos < len) {
 		const struct key_def *k;
-		char line[4096], where[PATH_MAX + 32], *s, *eq, *value;
+		/* zeroed: the static analyzer loses track of the copy loop below */
+		char line[4096] = "", where[PATH_MAX + 32], *s, *eq, *value;
 		size_t n = 0;
 
 		lineno++;

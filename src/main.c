@@ -50,7 +50,8 @@ static int read_file(const char *path, char **text, size_t *len)
 
 	if (!f)
 		return -errno;
-	buf = malloc(1024 * 1024 + 1);
+	/* zeroed: the analyzer cannot see that fread fills what it counts */
+	buf = calloc(1, 1024 * 1024 + 1);
 	if (!buf) {
 		fclose(f);
 		return -ENOMEM;

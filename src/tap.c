@@ -32,8 +32,8 @@ static int configure(struct tap *t, const uint8_t mac[MAC_LEN], unsigned mtu, co
 
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
-	if ((r = ifreq_ioctl(SIOCGIFHWADDR, &ifr)) < 0 ||
-	    memcmp(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN)) {
+	/* set only what differs: after a re-exec we may lack CAP_NET_ADMIN */
+	if (ifreq_ioctl(SIOCGIFHWADDR, &ifr) < 0 || memcmp(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN)) {
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
@@ -45,7 +45,7 @@ static int configure(struct tap *t, const uint8_t mac[MAC_LEN], unsigned mtu, co
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, t->name, IFNAMSIZ);
-	if ((r = ifreq_ioctl(SIOCGIFMTU, &ifr)) < 0 || ifr.ifr_mtu != (int)mtu) {
+	if (ifreq_ioctl(SIOCGIFMTU, &ifr) < 0 || ifr.ifr_mtu != (int)mtu) {
 		ifr.ifr_mtu = (int)mtu;
 		if ((r = ifreq_ioctl(SIOCSIFMTU, &ifr)) < 0) {
 			*why = "set the MTU";

@@ -124,7 +124,8 @@ static int add_path(struct corpus *c, const char *path, size_t max_len)
 	}
 	closedir(d);
 	/* readdir order depends on the file system: sort, for the same runs everywhere */
-	qsort(c->v + first, c->n - first, sizeof(c->v[0]), by_name);
+	if (c->n > first)
+		qsort(c->v + first, c->n - first, sizeof(c->v[0]), by_name);
 	return 0;
 }
 
@@ -135,6 +136,17 @@ static const uint16_t interesting16[] = {0x0000, 0x0001, 0x0002, 0x0006, 0x000c,
 					 0x0013, 0x0100, 0x7fff, 0x8000, 0xfffe, 0xffff};
 
 /* One random edit of buf (size *n, capacity cap). */
+static void corpus_free(struct corpus *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].data);
+		free(c->v[i].name);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
 static void mutate_once(uint8_t *buf, size_t *n, size_t cap, const struct corpus *c)
 {
 	size_t pos = rnd_below(*n + 1), len;
@@ -293,9 +305,11 @@ int main(int argc, char **argv)
 			max_len = strtoull(argv[i] + 9, NULL, 0);
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "%s: unknown option %s\n", argv[0], argv[i]);
+			corpus_free(&c);
 			return 2;
 		} else if ((r = add_path(&c, argv[i], max_len)) < 0) {
 			fprintf(stderr, "%s: %s: %s\n", argv[0], argv[i], strerror(-r));
+			corpus_free(&c);
 			return 1;
 		} else {
 			paths++;
@@ -304,6 +318,7 @@ int main(int argc, char **argv)
 	if (!paths || !c.n || !max_len) {
 		fprintf(stderr, "usage: %s [-runs=N] [-seed=N] [-max_len=N] CORPUS...\n"
 				"(no inputs found)\n", argv[0]);
+		corpus_free(&c);
 		return 2;
 	}
 	rng_state = seed ? seed : 1;
@@ -317,6 +332,7 @@ int main(int argc, char **argv)
 	buf = malloc(max_len);
 	if (!buf) {
 		perror("malloc");
+		corpus_free(&c);
 		return 1;
 	}
 	for (size_t r = 0; r < runs; r++) {
@@ -330,11 +346,7 @@ int main(int argc, char **argv)
 	}
 	printf("%s: %zu inputs replayed, %zu mutations run (seed %" PRIu64 "): ok\n", argv[0], c.n,
 	       runs, seed);
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.v[i].data);
-		free(c.v[i].name);
-	}
-	free(c.v);
+	corpus_free(&c);
 	free(buf);
 	return 0;
 }
