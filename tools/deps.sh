@@ -22,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 missing=()
 for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *'install ok installed'* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps.sh: all packages present"
