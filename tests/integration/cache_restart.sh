@@ -7,9 +7,10 @@
 #                 init n1     init n1 (first run), then nothing at all
 #
 # n3 runs once with a seed and learns the mesh; it is stopped (SIGTERM writes
-# the cache) and started again with no init, no srv and mdns off: it must
-# link up again and reach n2 from what the cache holds. A corrupt cache is
-# then ignored with a warning, not trusted and not fatal.
+# the cache) and started again with no init, no srv and mdns off, and on
+# another port, so that n1 and n2 cannot dial it where they knew it: it must
+# dial out from what the cache holds, link up and reach n2. A corrupt cache
+# is then ignored with a warning, not trusted and not fatal.
 . "$(dirname "$0")/lib.sh"
 it_init
 
@@ -30,14 +31,17 @@ check "n3 has 2 links on its first run" wait_for 20 links_ge n3 2
 check "SIGTERM: n3 exits with status 0" stop_node n3
 cache=$IT_WORK/n3.cache
 check "the cache file was written" [ -s "$cache" ]
-check "the cache names n1 and n2" grep -q "${NODE_MAC[n2]}" "$cache"
+cache_names() { grep -q "^${NODE_MAC[n1]} " "$cache" && grep -q "^${NODE_MAC[n2]} " "$cache"; }
+check "the cache names n1 and n2" cache_names
 diag "cache: $(tr '\n' '|' <"$cache")"
 check "no temporary file is left next to it" [ ! -e "$cache.tmp" ]
 
 t0=$(now)
-start_node n3
+start_node n3 --port 41745
 overlay_ip n3 10.201.0.3 # a new TAP device: the old one went with the old daemon
 check "n3 restarted with no seeds rejoins from the cache" wait_for 15 links_ge n3 1
+outgoing() { ctlq n3 peers '[.peers[] | select(.state == "up" and .direction == "outgoing")] | length'; }
+check "by dialling out itself (outgoing up links: $(outgoing))" [ "$(outgoing)" -ge 1 ]
 diag "rejoined $(elapsed "$t0") s after restart"
 check "n3 reaches n2 over the overlay again" wait_for 15 ping_ok n3 10.201.0.2
 src=$(ctlq n3 nodes '[.nodes[] | .sources[]] | unique | join(",")')

@@ -23,9 +23,12 @@
 # it reaches the kernel or the segmenter, so both count the nine hostile
 # ones in drop_offload (no segment size under 256 is taken from a peer); the
 # good one goes through (to a's kernel whole, cut into 4 on b); and a <=> b
-# must keep carrying pings.
+# must keep carrying pings. What reaches each TAP is counted by tcpdump on
+# it, by TCP source port: 40000 for the hostile frames (none may arrive),
+# 40001 for the good one (seen whole on a, as 4 segments on b), so that the
+# pings and other traffic on the TAPs meanwhile count for nothing.
 . "$(dirname "$0")/lib.sh"
-it_init python3
+it_init python3 tcpdump
 
 MAC_A=02:00:5e:71:00:01
 MAC_B=02:00:5e:71:00:02
@@ -57,12 +60,13 @@ out, dst, src = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), bytes.
 def vnet(flags, gso_type, hdr_len, gso_size, csum_start, csum_offset):
     return struct.pack("!BBHHHH", flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
 
-def tcp4(payload, ihl=5, doff=5, ip_bytes=None):
-    # to 10.201.0.99: nobody's address, so the segments die quietly in the kernel
+def tcp4(payload, ihl=5, doff=5, sport=40000):
+    # to 10.201.0.99: nobody's address, so the segments die quietly in the kernel;
+    # the hostile frames come from port 40000, the good one from 40001
     total = 20 + 20 + len(payload)
     ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total & 0xffff, 0x1234, 0, 64, 6, 0,
                      bytes([10, 201, 0, 3]), bytes([10, 201, 0, 99]))
-    tcp = struct.pack("!HHIIBBHHH", 40000, 9, 1000, 0, doff << 4, 0x18, 65535, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", sport, 9, 1000, 0, doff << 4, 0x18, 65535, 0, 0)
     return dst + src + b"\x08\x00" + ip + tcp + payload
 
 def frame(body):
@@ -79,7 +83,7 @@ cases = [
     vnet(NEEDS_CSUM, TCPV4 | ECN, 54, 1, 34, 16) + tcp4(b""),            # nothing to cut
     vnet(NEEDS_CSUM, TCPV4, 54, 1, 34, 16) + tcp4(b"y" * 1400),          # 1400 segments
     vnet(NEEDS_CSUM, TCPV4, 54, 1, 34, 16) + tcp4(b"z" * 65470),         # 65470 segments
-    vnet(NEEDS_CSUM, TCPV4, 54, 1400, 34, 16) + tcp4(b"g" * 5000),       # good: 4 segments
+    vnet(NEEDS_CSUM, TCPV4, 54, 1400, 34, 16) + tcp4(b"g" * 5000, sport=40001),  # good: 4 segments
 ]
 with open(out, "wb") as f:
     for body in cases:
@@ -106,35 +110,62 @@ snap() {
 	ctl "$1" status | jq -r '[.counters.drop_offload, .counters.tap_tx_frames,
 		.counters.drop_tap_write, .counters.bad_frames] | @tsv'
 }
+# flow PORT - the TCP segments from 10.201.0.3:PORT in the capture, "SEQ:END LENGTH" each
+flow() {
+	awk -v src="10.201.0.3.$1" '$3 == src && $4 == ">" {
+		seq = ""; len = ""
+		for (i = 5; i <= NF; i++) {
+			if ($i == "seq") seq = $(i + 1)
+			if ($i == "length") len = $(i + 1)
+		}
+		sub(/,$/, "", seq)
+		print seq, len
+	}' "$IT_WORK/tap.$target"
+}
+# the good super-frame: 5000 bytes from sequence number 1000
+WHOLE="1000:6000 5000"
+CUT="1000:2400 1400 2400:3800 1400 3800:5200 1400 5200:6000 800"
 
 for target in a b; do
 	ip=198.18.8.1
 	[ $target = b ] && ip=198.18.8.2
+	# what the target's daemon writes to its TAP, as the kernel receives it
+	bg_ns $target "$IT_WORK/tap.$target" tcpdump -Q in -i "$IT_TAP" -n -l -S -p \
+		'ip and tcp and dst host 10.201.0.99'
+	dump=$BG_PID
+	wait_for 10 grep -q 'listening on' "$IT_WORK/tap.$target" || bail "tcpdump on $target did not start"
 	read -r off0 tx0 tw0 bad0 < <(snap $target)
 	t=$(now)
 	send $ip "$IT_WORK/to_$target.bin"
 	rc=$?
-	check "$target took the frames (s_client status $rc after $(elapsed "$t") s)" [ $rc -eq 124 -o $rc -eq 0 -o $rc -eq 1 ]
+	# 124: s_client was still connected when timeout ended it, so the target
+	# kept the link open through every frame (a close would give 0 or 1)
+	check "$target took the frames and kept the link (s_client status $rc after $(elapsed "$t") s)" [ $rc -eq 124 ]
 	check "$target is still running" node_answers $target
 	read -r off1 tx1 tw1 bad1 < <(snap $target)
+	bg_stop "$dump" INT
+	good=$(flow 40001 | tr '\n' ' ')
+	good=${good% }
+	hostile=$(flow 40000 | wc -l)
 	diag "$target: drop_offload +$((off1 - off0)), tap_tx_frames +$((tx1 - tx0)), drop_tap_write +$((tw1 - tw0)), bad_frames +$((bad1 - bad0))"
 	check "$target: no frame was called malformed (bad_frames +$((bad1 - bad0)))" [ $bad1 -eq $bad0 ]
 	check "$target: the $BAD hostile headers were dropped by invpnd (drop_offload +$((off1 - off0)))" \
 		[ $((off1 - off0)) -eq $BAD ]
 	check "$target: none reached the kernel to be refused there (drop_tap_write +$((tw1 - tw0)))" \
 		[ $tw1 -eq $tw0 ]
+	check "$target: no segment of a hostile frame reached the TAP ($hostile seen)" [ "$hostile" -eq 0 ]
 	if [ $target = b ]; then
-		check "b: the good super-frame was cut into 4 (tap_tx_frames +$((tx1 - tx0)))" \
-			[ $((tx1 - tx0)) -ge 4 ]
+		check "b: the good super-frame was cut into 4 on the TAP (seq:end length: $good)" \
+			[ "$good" = "$CUT" ]
 	else
-		check "a: the good super-frame went to the kernel whole (tap_tx_frames +$((tx1 - tx0)))" \
-			[ $((tx1 - tx0)) -ge 1 ]
+		check "a: the good super-frame went to the kernel whole (seq:end length: $good)" \
+			[ "$good" = "$WHOLE" ]
 	fi
 	check "a <=> b still pings after the frames to $target" ping_ok a 10.201.0.2 3
 done
 
 bg_stop "$ping_pid" INT
-read -r gap n_replies _ < <(ping_max_gap "$IT_WORK/ping.out" "$(now)")
+read -r gap n_replies _ < <(ping_max_gap "$IT_WORK/ping.out" "$(now)" "$t_ping")
 diag "a -> b ping meanwhile: $n_replies replies in $(elapsed "$t_ping") s, longest gap $gap s"
 check "a -> b never stopped answering for more than 1 s" awk -v g="$gap" 'BEGIN { exit !(g <= 1.0) }'
 check "b's link to a never went down" not log_has b "link down: $MAC_A"

@@ -279,7 +279,9 @@ is_ours() {
 	rest=${rest#* }
 	ppid=${rest%% *}
 	[ "$ppid" = "$$" ] && return 0
-	[ -n "$IT_WORK" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$IT_WORK"
+	[ -n "$IT_WORK" ] || return 1
+	line=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	[[ $line == *"$IT_WORK"* ]]
 }
 
 # ---------------------------------------------------------------------------
@@ -506,6 +508,15 @@ counter() {
 	ctlq "$1" status ".counters.$2" 2>/dev/null || echo -1
 }
 
+# counters_zero KEY NAME... - every NAME answers, with status.counters.KEY at 0
+counters_zero() {
+	local key=$1 n
+	shift
+	for n in "$@"; do
+		[ "$(counter "$n" "$key")" = 0 ] || return 1
+	done
+}
+
 links_ge() { [ "$(links_of "$1")" -ge "$2" ]; }
 links_eq() { [ "$(links_of "$1")" -eq "$2" ]; }
 routes_ge() { [ "$(ctlq "$1" status .routes 2>/dev/null || echo -1)" -ge "$2" ]; }
@@ -539,7 +550,8 @@ overlay_ip() {
 # tap_ll NAME - the TAP's IPv6 link-local address, once DAD is over
 tap_ll() {
 	local line
-	line=$(ip -n "$PFX-$1" -6 -o addr show dev "$IT_TAP" scope link 2>/dev/null | head -n 1)
+	line=$(ip -n "$PFX-$1" -6 -o addr show dev "$IT_TAP" scope link 2>/dev/null) || return 1
+	line=${line%%$'\n'*}
 	[ -n "$line" ] || return 1
 	case $line in *tentative*) return 1 ;; esac
 	line=${line#* inet6 }
@@ -603,17 +615,28 @@ log_has() {
 	grep -Eq -- "$2" "$IT_WORK/$1.log"
 }
 
-# ping_max_gap FILE [END] - the longest time without a reply in `ping -D` output,
-# counting up to END (a now value, default: the last line's time)
+# ping_max_gap FILE [END [START]] - the longest time without a reply in `ping -D`
+# output, prints "GAP REPLIES GAP_START"; counts from START (a now value, default:
+# the first reply) up to END (default: the last reply). No reply at all is a gap
+# of END - START, or of 999999 s without them: never a pass.
 ping_max_gap() {
-	awk -v end="${2:-0}" '
+	awk -v end="${2:-0}" -v start="${3:-0}" '
 		/bytes from/ {
 			t = substr($1, 2, length($1) - 2) + 0
-			if (n++ && t - last > gap) { gap = t - last; at = last }
+			if (!n++) {
+				if (start > 0 && t - start > gap) { gap = t - start; at = start }
+			} else if (t - last > gap) {
+				gap = t - last; at = last
+			}
 			last = t
 		}
 		END {
-			if (end > 0 && n && end - last > gap) { gap = end - last; at = last }
+			if (!n) {
+				gap = 999999; at = start
+				if (end > 0 && start > 0) gap = end - start
+			} else if (end > 0 && end - last > gap) {
+				gap = end - last; at = last
+			}
 			printf "%.3f %d %.3f\n", gap, n, at
 		}' "$1"
 }

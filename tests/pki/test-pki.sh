@@ -342,7 +342,10 @@ check "help documents every command" bash -c '
         grep -q -- "$c" <<<"$h" || exit 1; done' _ "$PKI"
 bad_help=()
 for c in init-ca new-node sign revoke crl list node; do
-    if ! "$PKI" "$c" --help 2>/dev/null | grep -q "^Usage: invpn-pki $c"; then
+    # captured: piped into grep -q, the script could die of SIGPIPE after the
+    # first line and fail the check (pipefail)
+    if ! help_out=$("$PKI" "$c" --help 2>/dev/null) ||
+        ! grep -q "^Usage: invpn-pki $c" <<<"$help_out"; then
         bad_help+=("$c")
     fi
 done
