@@ -6,4 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
 bash tools/build.sh
+# static analysis (scan-build, minutes of CPU) is for CI: .ci/run runs it
+if [ $# -eq 0 ]; then
+	set -- --no-suite static
+fi
 meson test -C build --print-errorlogs "$@"
