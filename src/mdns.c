@@ -28,8 +28,62 @@ struct mdns {
 	struct loop_timer retry;
 	unsigned retry_ms;
 	bool warned_no_bus, warned_no_daemon;
-	unsigned found; /* services resolved, for logs */
+	unsigned found; /* addresses resolved into the directory */
+	/* for invpnctl status */
+	enum mdns_state state;
+	const char *error; /* avahi_strerror's static strings, or our own literals */
+	bool browsing;
+	/*
+	 * Other nodes' services the browser reports now: Avahi reports each once
+	 * per interface and protocol, people count names.
+	 */
+	struct {
+		char name[64];
+		unsigned refs;
+	} seen[MDNS_MAX_SEEN];
+	unsigned n_seen;
 };
+
+static const char *const state_names[MDNS_STATE_COUNT] = {
+	"off", "no_dbus", "no_daemon", "registering", "published", "browsing", "failed",
+};
+
+const char *mdns_state_name(enum mdns_state s)
+{
+	return s < MDNS_STATE_COUNT ? state_names[s] : "?";
+}
+
+static void seen_add(struct mdns *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n_seen; i++) {
+		if (!strcmp(m->seen[i].name, name)) {
+			m->seen[i].refs++;
+			return;
+		}
+	}
+	if (m->n_seen == MDNS_MAX_SEEN || strlen(name) >= sizeof(m->seen[0].name))
+		return;
+	strcpy(m->seen[m->n_seen].name, name);
+	m->seen[m->n_seen++].refs = 1;
+}
+
+static void seen_remove(struct mdns *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n_seen; i++) {
+		if (strcmp(m->seen[i].name, name))
+			continue;
+		if (--m->seen[i].refs == 0)
+			m->seen[i] = m->seen[--m->n_seen];
+		return;
+	}
+}
+
+/* Services through our own TAP are nodes reached over the mesh itself. */
+static bool through_mesh(const struct mdns *m, AvahiIfIndex iface, AvahiLookupResultFlags flags)
+{
+	return (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) ||
+	       (iface > 0 && (unsigned)iface == if_nametoindex(m->d->tap.name));
+}
 
 static void create_client(struct mdns *m);
 
@@ -64,6 +118,7 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_info("mdns: published %s as '%s'", MDNS_SERVICE, m->name);
+		m->state = MDNS_PUBLISHED;
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION: {
 		char *alt = avahi_alternative_service_name(m->name);
@@ -71,13 +126,15 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 		log_notice("mdns: service name '%s' taken, using '%s'", m->name, alt);
 		avahi_free(m->name);
 		m->name = alt;
+		m->state = MDNS_REGISTERING;
 		avahi_entry_group_reset(g);
 		add_service(m);
 		break;
 	}
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		log_warn("mdns: publishing failed: %s",
-			 avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+		m->error = avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g)));
+		m->state = MDNS_FAILED;
+		log_warn("mdns: publishing failed: %s", m->error);
 		break;
 	default:
 		break;
@@ -92,8 +149,9 @@ static void add_service(struct mdns *m)
 	if (!m->group) {
 		m->group = avahi_entry_group_new(m->client, group_cb, m);
 		if (!m->group) {
-			log_warn("mdns: cannot create an entry group: %s",
-				 avahi_strerror(avahi_client_errno(m->client)));
+			m->error = avahi_strerror(avahi_client_errno(m->client));
+			m->state = MDNS_FAILED;
+			log_warn("mdns: cannot create an entry group: %s", m->error);
 			return;
 		}
 	}
@@ -109,8 +167,11 @@ static void add_service(struct mdns *m)
 		avahi_free(m->name);
 		m->name = alt;
 	}
-	if (r < 0 || (r = avahi_entry_group_commit(m->group)) < 0)
-		log_warn("mdns: cannot publish '%s': %s", m->name, avahi_strerror(r));
+	if (r < 0 || (r = avahi_entry_group_commit(m->group)) < 0) {
+		m->error = avahi_strerror(r);
+		m->state = MDNS_FAILED;
+		log_warn("mdns: cannot publish '%s': %s", m->name, m->error);
+	}
 }
 
 /* A resolved service: its address becomes a candidate for the MAC in its TXT. */
@@ -186,14 +247,10 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 
 	switch (event) {
 	case AVAHI_BROWSER_NEW:
-		/*
-		 * Services seen through our own TAP are nodes reached over the
-		 * mesh itself: dialling those addresses would tunnel the VPN
-		 * through itself.
-		 */
-		if ((flags & AVAHI_LOOKUP_RESULT_OUR_OWN) ||
-		    (iface > 0 && (unsigned)iface == if_nametoindex(m->d->tap.name)))
+		/* dialling those through the TAP would tunnel the VPN through itself */
+		if (through_mesh(m, iface, flags))
 			return;
+		seen_add(m, name);
 		if (!avahi_service_resolver_new(m->client, iface, proto, name, type, domain,
 						AVAHI_PROTO_UNSPEC, 0, resolve_cb, m))
 			log_debug("mdns: cannot resolve '%s': %s", name,
@@ -202,10 +259,13 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 	case AVAHI_BROWSER_REMOVE:
 		/* liveness comes from the links, not from mDNS: nothing is torn down */
 		log_debug("mdns: '%s' no longer advertised", name);
+		if (!through_mesh(m, iface, flags))
+			seen_remove(m, name);
 		break;
 	case AVAHI_BROWSER_FAILURE:
-		log_warn("mdns: browsing failed: %s",
-			 avahi_strerror(avahi_client_errno(m->client)));
+		m->error = avahi_strerror(avahi_client_errno(m->client));
+		m->browsing = false;
+		log_warn("mdns: browsing failed: %s", m->error);
 		break;
 	default:
 		break;
@@ -220,6 +280,9 @@ static void forget_client(struct mdns *m)
 	m->client = NULL;
 	m->group = NULL;
 	m->browser = NULL;
+	/* a new browser reports every service again */
+	m->browsing = false;
+	m->n_seen = 0;
 }
 
 static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
@@ -235,27 +298,40 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 			log_notice("mdns: avahi-daemon is there now");
 		m->warned_no_daemon = m->warned_no_bus = false;
 		m->retry_ms = 0;
+		m->error = NULL;
+		m->state = publishing(m) ? MDNS_REGISTERING : MDNS_BROWSING;
 		if (publishing(m))
 			add_service(m);
-		if (!m->browser)
+		if (!m->browser) {
 			m->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
 							       MDNS_SERVICE, NULL, 0, browse_cb, m);
+			if (!m->browser) {
+				m->error = avahi_strerror(avahi_client_errno(c));
+				log_warn("mdns: cannot browse: %s", m->error);
+			}
+		}
+		m->browsing = m->browser != NULL;
 		break;
 	case AVAHI_CLIENT_S_COLLISION:
 	case AVAHI_CLIENT_S_REGISTERING:
 		/* the host name changes: publish again once running */
 		if (m->group)
 			avahi_entry_group_reset(m->group);
+		if (publishing(m))
+			m->state = MDNS_REGISTERING;
 		break;
 	case AVAHI_CLIENT_CONNECTING:
 		if (!m->warned_no_daemon)
 			log_warn("mdns: avahi-daemon is not running; waiting for it (other "
 				 "discovery goes on)");
 		m->warned_no_daemon = true;
+		m->state = MDNS_NO_DAEMON;
+		m->error = "avahi-daemon is not running";
 		break;
 	case AVAHI_CLIENT_FAILURE:
-		log_warn("mdns: lost avahi-daemon (%s); reconnecting",
-			 avahi_strerror(avahi_client_errno(c)));
+		m->error = avahi_strerror(avahi_client_errno(c));
+		m->state = MDNS_NO_DAEMON;
+		log_warn("mdns: lost avahi-daemon (%s); reconnecting", m->error);
 		forget_client(m);
 		/* not from inside the callback's caller: from the next loop round */
 		loop_timer_arm(&m->d->loop, &m->retry, 0, on_retry);
@@ -279,10 +355,12 @@ static void create_client(struct mdns *m)
 	}
 	/* with NO_FAIL this means: no D-Bus system bus at all */
 	m->client = NULL;
+	m->state = MDNS_NO_DBUS;
+	m->error = avahi_strerror(err);
 	if (!m->warned_no_bus)
 		log_warn("mdns: cannot reach D-Bus (%s); mDNS discovery is off until it is "
 			 "there (retrying)",
-			 avahi_strerror(err));
+			 m->error);
 	m->warned_no_bus = true;
 	schedule_retry(m);
 }
@@ -304,8 +382,30 @@ void mdns_start(struct invpnd *d)
 	snprintf(name, sizeof(name), "invpn %02x%02x%02x%02x%02x%02x", d->mac[0], d->mac[1],
 		 d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
 	m->name = avahi_strdup(name);
+	/* until Avahi says more (its first callback comes from avahi_client_new) */
+	m->state = MDNS_NO_DAEMON;
 	d->mdns = m;
 	create_client(m);
+}
+
+void mdns_get_info(const struct invpnd *d, struct mdns_info *out)
+{
+	const struct mdns *m = d->mdns;
+	uint64_t now = loop_clock_ms();
+
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return;
+	out->state = m->state;
+	out->service_name = publishing(m) ? m->name : NULL;
+	out->browsing = m->browsing;
+	out->services = m->n_seen;
+	out->found = m->found;
+	out->error = m->error;
+	if (m->retry.armed) {
+		out->retrying = true;
+		out->retry_in_ms = m->retry.when_ms > now ? m->retry.when_ms - now : 0;
+	}
 }
 
 void mdns_after_round(struct invpnd *d)

@@ -6,13 +6,45 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct invpnd;
 
 #define MDNS_SERVICE "_invpn._tcp"
 #define MDNS_RETRY_MIN_MS 1000
 #define MDNS_RETRY_MAX_MS 30000
+/* distinct service names counted as seen (more are still resolved) */
+#define MDNS_MAX_SEEN 256
+
+/* Where mDNS is at, for the control socket (invpnctl status). */
+enum mdns_state {
+	MDNS_OFF,         /* mdns = no */
+	MDNS_NO_DBUS,     /* no D-Bus system bus: retrying with backoff */
+	MDNS_NO_DAEMON,   /* on the bus, but no avahi-daemon (yet, or any more) */
+	MDNS_REGISTERING, /* our service is being published */
+	MDNS_PUBLISHED,   /* our service is on the LAN */
+	MDNS_BROWSING,    /* browsing only: no_incoming/no_relay publish nothing */
+	MDNS_FAILED,      /* publishing failed (browsing may go on) */
+	MDNS_STATE_COUNT,
+};
+
+struct mdns_info {
+	enum mdns_state state;
+	const char *service_name; /* ours (after collisions); NULL if none */
+	bool browsing;            /* the browser runs */
+	unsigned services;        /* other nodes' services seen now (distinct names) */
+	unsigned found;           /* addresses resolved into the directory since start */
+	bool retrying;            /* a reconnect is scheduled: retry_in_ms is valid */
+	uint64_t retry_in_ms;
+	const char *error; /* the last problem, or NULL */
+};
+
+/** The current state; state MDNS_OFF (and the rest zero) if mDNS is off. */
+void mdns_get_info(const struct invpnd *d, struct mdns_info *out);
+/** "off", "no_dbus", "no_daemon", "registering", "published", "browsing", "failed". */
+const char *mdns_state_name(enum mdns_state s);
 
 /** Start (if mdns = yes). Never fails the daemon: problems are logged and retried. */
 void mdns_start(struct invpnd *d);

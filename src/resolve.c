@@ -26,6 +26,10 @@ struct item {
 	bool busy;
 	unsigned fails;
 	uint64_t next_ms;
+	/* the last result, for invpnctl status */
+	bool done, ok;
+	size_t addresses, targets;
+	const char *error; /* ares_strerror's static strings, or our own literals */
 };
 
 struct resolve_fd {
@@ -126,6 +130,9 @@ static void item_done(struct resolve *r, struct item *it, bool ok, const char *w
 	uint64_t now = loop_clock_ms();
 
 	it->busy = false;
+	it->done = true;
+	it->ok = ok;
+	it->error = ok ? NULL : why;
 	if (ok) {
 		if (it->fails)
 			log_notice("dns: %s resolves again", it->name);
@@ -178,6 +185,10 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		}
 	}
 	if (it->kind == ITEM_SEED)
+		it->addresses = added;
+	else
+		it->addresses += added; /* the SRV answer reset it */
+	if (it->kind == ITEM_SEED)
 		item_done(r, it, status == ARES_SUCCESS && added,
 			  status == ARES_SUCCESS ? "no usable address" : ares_strerror(status));
 	else if (status != ARES_SUCCESS)
@@ -224,6 +235,7 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 	if (status == ARES_SUCCESS)
 		status = ares_parse_srv_reply(abuf, alen, &reply);
 	if (status != ARES_SUCCESS) {
+		it->targets = it->addresses = 0;
 		item_done(r, it, false, ares_strerror(status));
 		free(q);
 		return;
@@ -235,6 +247,8 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 		v[n++] = (struct resolve_srv){s->priority, s->weight, s->port, s->host};
 	}
 	resolve_srv_order(v, n, random32, NULL);
+	it->targets = n;
+	it->addresses = 0; /* counted again as the targets resolve */
 	for (size_t i = 0; i < n; i++)
 		lookup_host(r, q->item, v[i].target, v[i].port, (unsigned)i + 1);
 	item_done(r, it, n > 0, "no usable SRV records");
@@ -360,6 +374,43 @@ void resolve_stop(struct invpnd *d)
 	free(r);
 	ares_library_cleanup();
 	d->resolve = NULL;
+}
+
+size_t resolve_count(const struct invpnd *d)
+{
+	return d->resolve ? d->resolve->n_items : 0;
+}
+
+bool resolve_get_info(const struct invpnd *d, size_t i, struct resolve_info *out)
+{
+	const struct resolve *r = d->resolve;
+	const struct item *it;
+	uint64_t now = loop_clock_ms();
+
+	memset(out, 0, sizeof(*out));
+	if (!r || i >= r->n_items)
+		return false;
+	it = &r->items[i];
+	out->name = it->name;
+	out->srv = it->kind == ITEM_SRV;
+	out->busy = it->busy;
+	out->done = it->done;
+	out->ok = it->ok;
+	out->fails = it->fails;
+	out->addresses = it->addresses;
+	out->targets = it->targets;
+	out->error = it->error;
+	/* the refresh timer looks once a second: a due lookup starts within one */
+	out->next_in_ms = it->busy ? 0 : it->next_ms > now ? it->next_ms - now : 0;
+	return true;
+}
+
+const char *resolve_state_name(const struct resolve_info *ri)
+{
+	/* a refresh in flight still has the last answer: show that */
+	if (ri->done)
+		return ri->ok ? "ok" : "failed";
+	return "resolving";
 }
 
 void resolve_srv_order(struct resolve_srv *v, size_t n, uint32_t (*rnd)(void *), void *arg)

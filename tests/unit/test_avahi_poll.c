@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include "avahi_poll.h"
+#include "daemon.h"
 #include "loop.h"
+#include "mdns.h"
 
 static struct loop loop;
 static void *api_arg; /* the AvahiPoll, as the callbacks' userdata */
@@ -140,11 +142,35 @@ static void timeouts(void **state)
 	loop_fini(&loop);
 }
 
+/* The mDNS states invpnctl status shows: one documented name each; off without mdns. */
+static void mdns_states(void **state)
+{
+	static const char *const want[MDNS_STATE_COUNT] = {
+		"off", "no_dbus", "no_daemon", "registering", "published", "browsing", "failed",
+	};
+	struct mdns_info mi;
+	struct invpnd d;
+
+	for (int s = 0; s < MDNS_STATE_COUNT; s++)
+		assert_string_equal(mdns_state_name((enum mdns_state)s), want[s]);
+	assert_string_equal(mdns_state_name(MDNS_STATE_COUNT), "?");
+	memset(&d, 0, sizeof(d));
+	memset(&mi, 0xff, sizeof(mi));
+	mdns_get_info(&d, &mi);
+	assert_int_equal(mi.state, MDNS_OFF);
+	assert_null(mi.service_name);
+	assert_null(mi.error);
+	assert_false(mi.browsing);
+	assert_false(mi.retrying);
+	assert_int_equal(mi.services, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_watches_on_one_fd),
 		cmocka_unit_test(timeouts),
+		cmocka_unit_test(mdns_states),
 	};
 
 	return cmocka_run_group_tests_name("avahi_poll", tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "daemon.h"
 #include "resolve.h"
 
 /* a fixed xorshift, so the test is repeatable */
@@ -67,12 +68,39 @@ static void keeps_every_record(void **state)
 	resolve_srv_order(v, 1, xorshift, &seed);
 }
 
+/* What invpnctl status shows for a name: the last answer, even during a refresh. */
+static void state_names(void **state)
+{
+	struct resolve_info ri = {0};
+	struct invpnd d;
+
+	assert_string_equal(resolve_state_name(&ri), "resolving");
+	ri.busy = true;
+	assert_string_equal(resolve_state_name(&ri), "resolving");
+	ri.done = ri.ok = true;
+	assert_string_equal(resolve_state_name(&ri), "ok");
+	ri.busy = false;
+	assert_string_equal(resolve_state_name(&ri), "ok");
+	ri.ok = false;
+	assert_string_equal(resolve_state_name(&ri), "failed");
+	ri.busy = true;
+	assert_string_equal(resolve_state_name(&ri), "failed");
+
+	/* no names to resolve: nothing to show */
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(resolve_count(&d), 0);
+	ri.name = "x";
+	assert_false(resolve_get_info(&d, 0, &ri));
+	assert_null(ri.name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(priorities_come_first),
 		cmocka_unit_test(weights_decide_how_often_first),
 		cmocka_unit_test(keeps_every_record),
+		cmocka_unit_test(state_names),
 	};
 
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);
