@@ -156,7 +156,7 @@ int ictl_mesh_health(struct json_object *r, const struct ictl_opts *o)
 		ictl_table_cellf(t, "%zu", array_len(ictl_get_array(v[i].o, "links")));
 		ictl_table_cellf(t, "%zu", array_len(ictl_get_array(v[i].o, "routes")));
 	}
-	ictl_table_print(t, stdout);
+	ictl_table_print(t, stdout, ictl_width(o));
 	total = n + (sm != NULL);
 	printf("\n%zu node%s answered in %s s", total, total == 1 ? "" : "s",
 	       ictl_fmt_seconds((unsigned)wait_ms, buf));
