@@ -33,15 +33,7 @@ struct mdns {
 	enum mdns_state state;
 	const char *error; /* avahi_strerror's static strings, or our own literals */
 	bool browsing;
-	/*
-	 * Other nodes' services the browser reports now: Avahi reports each once
-	 * per interface and protocol, people count names.
-	 */
-	struct {
-		char name[64];
-		unsigned refs;
-	} seen[MDNS_MAX_SEEN];
-	unsigned n_seen;
+	struct mdns_seen seen; /* other nodes' services the browser reports now */
 };
 
 static const char *const state_names[MDNS_STATE_COUNT] = {
@@ -53,27 +45,27 @@ const char *mdns_state_name(enum mdns_state s)
 	return s < MDNS_STATE_COUNT ? state_names[s] : "?";
 }
 
-static void seen_add(struct mdns *m, const char *name)
+void mdns_seen_add(struct mdns_seen *s, const char *name)
 {
-	for (unsigned i = 0; i < m->n_seen; i++) {
-		if (!strcmp(m->seen[i].name, name)) {
-			m->seen[i].refs++;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (!strcmp(s->v[i].name, name)) {
+			s->v[i].refs++;
 			return;
 		}
 	}
-	if (m->n_seen == MDNS_MAX_SEEN || strlen(name) >= sizeof(m->seen[0].name))
+	if (s->n == MDNS_MAX_SEEN || strlen(name) >= sizeof(s->v[0].name))
 		return;
-	strcpy(m->seen[m->n_seen].name, name);
-	m->seen[m->n_seen++].refs = 1;
+	strcpy(s->v[s->n].name, name);
+	s->v[s->n++].refs = 1;
 }
 
-static void seen_remove(struct mdns *m, const char *name)
+void mdns_seen_remove(struct mdns_seen *s, const char *name)
 {
-	for (unsigned i = 0; i < m->n_seen; i++) {
-		if (strcmp(m->seen[i].name, name))
+	for (unsigned i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].name, name))
 			continue;
-		if (--m->seen[i].refs == 0)
-			m->seen[i] = m->seen[--m->n_seen];
+		if (--s->v[i].refs == 0)
+			s->v[i] = s->v[--s->n];
 		return;
 	}
 }
@@ -250,7 +242,7 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 		/* dialling those through the TAP would tunnel the VPN through itself */
 		if (through_mesh(m, iface, flags))
 			return;
-		seen_add(m, name);
+		mdns_seen_add(&m->seen, name);
 		if (!avahi_service_resolver_new(m->client, iface, proto, name, type, domain,
 						AVAHI_PROTO_UNSPEC, 0, resolve_cb, m))
 			log_debug("mdns: cannot resolve '%s': %s", name,
@@ -260,7 +252,7 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 		/* liveness comes from the links, not from mDNS: nothing is torn down */
 		log_debug("mdns: '%s' no longer advertised", name);
 		if (!through_mesh(m, iface, flags))
-			seen_remove(m, name);
+			mdns_seen_remove(&m->seen, name);
 		break;
 	case AVAHI_BROWSER_FAILURE:
 		m->error = avahi_strerror(avahi_client_errno(m->client));
@@ -282,7 +274,7 @@ static void forget_client(struct mdns *m)
 	m->browser = NULL;
 	/* a new browser reports every service again */
 	m->browsing = false;
-	m->n_seen = 0;
+	m->seen.n = 0;
 }
 
 static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
@@ -399,7 +391,7 @@ void mdns_get_info(const struct invpnd *d, struct mdns_info *out)
 	out->state = m->state;
 	out->service_name = publishing(m) ? m->name : NULL;
 	out->browsing = m->browsing;
-	out->services = m->n_seen;
+	out->services = m->seen.n;
 	out->found = m->found;
 	out->error = m->error;
 	if (m->retry.armed) {

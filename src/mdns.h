@@ -41,6 +41,23 @@ struct mdns_info {
 	const char *error; /* the last problem, or NULL */
 };
 
+/*
+ * The services the browser reports now, by name: Avahi reports each once per
+ * interface and protocol (NEW and REMOVE alike), people count nodes.
+ */
+struct mdns_seen {
+	struct {
+		char name[64]; /* a DNS-SD instance name is at most 63 bytes */
+		unsigned refs;
+	} v[MDNS_MAX_SEEN];
+	unsigned n; /* distinct names */
+};
+
+/** A NEW for name (names past MDNS_MAX_SEEN are not counted). */
+void mdns_seen_add(struct mdns_seen *s, const char *name);
+/** A REMOVE for name: gone once every NEW for it is removed. */
+void mdns_seen_remove(struct mdns_seen *s, const char *name);
+
 /** The current state; state MDNS_OFF (and the rest zero) if mDNS is off. */
 void mdns_get_info(const struct invpnd *d, struct mdns_info *out);
 /** "off", "no_dbus", "no_daemon", "registering", "published", "browsing", "failed". */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -165,12 +166,53 @@ static void mdns_states(void **state)
 	assert_int_equal(mi.services, 0);
 }
 
+/* Services are counted by name, whatever Avahi reports per interface and protocol. */
+static void mdns_seen_by_name(void **state)
+{
+	static struct mdns_seen s;
+	char name[80];
+
+	mdns_seen_add(&s, "invpn 1"); /* IPv4 on eth0 */
+	mdns_seen_add(&s, "invpn 1"); /* IPv6 on eth0 */
+	mdns_seen_add(&s, "invpn 2");
+	assert_int_equal(s.n, 2);
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 2); /* still there over IPv6 */
+	mdns_seen_remove(&s, "invpn 3"); /* never seen: nothing */
+	assert_int_equal(s.n, 2);
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].name, "invpn 2");
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 1);
+	mdns_seen_remove(&s, "invpn 2");
+	assert_int_equal(s.n, 0);
+
+	/* bounded: names past the limit and over-long names are not counted */
+	for (unsigned i = 0; i < MDNS_MAX_SEEN + 10; i++) {
+		snprintf(name, sizeof(name), "invpn %u", i);
+		mdns_seen_add(&s, name);
+	}
+	assert_int_equal(s.n, MDNS_MAX_SEEN);
+	mdns_seen_remove(&s, "invpn 0");
+	assert_int_equal(s.n, MDNS_MAX_SEEN - 1);
+	s.n = 0;
+	memset(name, 'x', 64);
+	name[64] = '\0';
+	mdns_seen_add(&s, name);
+	assert_int_equal(s.n, 0);
+	name[63] = '\0';
+	mdns_seen_add(&s, name);
+	assert_int_equal(s.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_watches_on_one_fd),
 		cmocka_unit_test(timeouts),
 		cmocka_unit_test(mdns_states),
+		cmocka_unit_test(mdns_seen_by_name),
 	};
 
 	return cmocka_run_group_tests_name("avahi_poll", tests, NULL, NULL);
