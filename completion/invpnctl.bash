@@ -34,7 +34,7 @@ _invpnctl()
     _init_completion -n := || return
 
     local commands='status peers routes nodes health traceroute graph help'
-    local opts='-s --socket -j --json -w --wait -h --help -V --version'
+    local opts='-s --socket -j --json --wide -w --wait -h --help -V --version'
 
     case $prev in
         -s | --socket)

@@ -19,6 +19,8 @@
 #include "tls.h"
 #include "link.h"
 #include "log.h"
+#include "mdns.h"
+#include "resolve.h"
 #include "util.h"
 #include "addr.h"
 
@@ -207,6 +209,56 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	return o;
 }
 
+static struct json_object *json_str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* Whole seconds until a time ms away, rounded up: "in 0 s" only when it is due. */
+static struct json_object *json_secs(uint64_t ms)
+{
+	return json_object_new_uint64((ms + 999) / 1000);
+}
+
+static struct json_object *mdns_json(const struct invpnd *d)
+{
+	struct json_object *o = json_object_new_object();
+	struct mdns_info mi;
+
+	mdns_get_info(d->mdns, &mi);
+	json_object_object_add(o, "state", json_object_new_string(mdns_state_name(mi.state)));
+	json_object_object_add(o, "service_name", json_str_or_null(mi.service_name));
+	json_object_object_add(o, "browsing", json_object_new_boolean(mi.browsing));
+	add_u64(o, "services", mi.services);
+	add_u64(o, "resolved", mi.found);
+	json_object_object_add(o, "error", json_str_or_null(mi.error));
+	json_object_object_add(o, "retry_in_s", mi.retrying ? json_secs(mi.retry_in_ms) : NULL);
+	return o;
+}
+
+static struct json_object *dns_json(const struct invpnd *d)
+{
+	struct json_object *a = json_object_new_array();
+	struct resolve_info ri;
+
+	for (size_t i = 0; resolve_get_info(d->resolve, i, &ri); i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(ri.name));
+		json_object_object_add(o, "type", json_object_new_string(ri.srv ? "srv" : "seed"));
+		json_object_object_add(o, "state", json_object_new_string(resolve_state_name(&ri)));
+		json_object_object_add(o, "resolving", json_object_new_boolean(ri.busy));
+		add_u64(o, "addresses", ri.addresses);
+		json_object_object_add(o, "targets",
+				       ri.srv ? json_object_new_uint64(ri.targets) : NULL);
+		add_u64(o, "fails", ri.fails);
+		json_object_object_add(o, "error", json_str_or_null(ri.error));
+		json_object_object_add(o, "next_lookup_s", ri.busy ? NULL : json_secs(ri.next_in_ms));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static void do_status(struct client *c)
 {
 	struct invpnd *d = c->ctl->d;
@@ -234,6 +286,8 @@ static void do_status(struct client *c)
 		json_object_object_add(o, "cert_expires", json_object_new_int64(cert));
 		json_object_object_add(o, "ca_expires", json_object_new_int64(ca));
 	}
+	json_object_object_add(o, "mdns", mdns_json(d));
+	json_object_object_add(o, "dns", dns_json(d));
 	json_object_object_add(o, "counters", counters_json(&d->counters, &d->links.c));
 	client_reply(c, o);
 }

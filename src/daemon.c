@@ -15,6 +15,7 @@
 #include "autoconnect.h"
 #include "cache.h"
 #include "control.h"
+#include "discovery.h"
 #include "link.h"
 #include "mdns.h"
 #include "notify.h"
@@ -221,7 +222,7 @@ static void after_round(void *arg)
 
 	link_after_round(&d->links);
 	control_after_round(d);
-	mdns_after_round(d);
+	mdns_after_round(d->mdns);
 }
 
 /* The link set's events, connected to the switch, the directory and autoconnect. */
@@ -277,6 +278,15 @@ static void on_links_hold(struct link_set *s, bool hold)
 
 	if (d->tap_io.registered)
 		loop_io_mod(&d->loop, &d->tap_io, hold ? 0 : EPOLLIN);
+}
+
+/* mDNS or DNS put a new address in the directory */
+static void on_discovered(struct discovery_env *env)
+{
+	struct invpnd *d = container_of(env, struct invpnd, disc);
+
+	if (!d->stopping)
+		autoconnect_soon(d);
 }
 
 static int64_t health_next_id(struct health *h)
@@ -447,9 +457,17 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 			log_warn("%s: cannot read the peer cache: %s", cfg->cache, strerror(-r));
 	}
 	d->last_cache_write_ms = loop_clock_ms();
-	if (resolve_start(d, err, errlen) < 0)
+	d->disc = (struct discovery_env){
+		.loop = &d->loop,
+		.nodes = &d->nodes,
+		.cfg = cfg,
+		.mac = d->mac,
+		.tap_name = d->tap.name,
+		.learned = on_discovered,
+	};
+	if (resolve_start(&d->resolve, &d->disc, err, errlen) < 0)
 		log_warn("%s; DNS names are not resolved", err);
-	mdns_start(d);
+	d->mdns = mdns_start(&d->disc);
 	loop_timer_arm(&d->loop, &d->tick, DAEMON_TICK_MS, on_tick);
 	loop_timer_arm(&d->loop, &d->announce_timer, (uint64_t)cfg->announce_interval * 1000,
 		       on_announce);
@@ -473,8 +491,10 @@ int daemon_run(struct invpnd *d)
 void daemon_stop(struct invpnd *d)
 {
 	d->stopping = true;
-	mdns_stop(d);
-	resolve_stop(d);
+	mdns_stop(d->mdns);
+	d->mdns = NULL;
+	resolve_stop(d->resolve);
+	d->resolve = NULL;
 	link_close_all(&d->links);
 	if (d->nodes.v && d->tap.fd >= 0)
 		daemon_save_cache(d);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "discovery.h"
 #include "health.h"
 #include "link.h"
 #include "loop.h"
@@ -86,6 +87,7 @@ struct invpnd {
 	struct control *control;
 	struct resolve *resolve;
 	struct mdns *mdns;
+	struct discovery_env disc; /* what mdns and resolve know of us */
 	/* frames built for forwarding (one at a time) */
 	uint8_t scratch[PROTO_MAX_FRAME + 64];
 	/* TAP reads land here, after room for a frame header */

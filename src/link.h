@@ -106,6 +106,7 @@ struct link {
 	bool want_write;  /* TLS needs the socket writable */
 	bool on_dirty_list;
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
+	bool announced;   /* incoming: the peer's first ANNOUNCE was recorded as a success */
 	bool rx_paused;   /* not reading: a link we forward to must drain first */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
 	SSL *ssl;

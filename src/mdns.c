@@ -12,16 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autoconnect.h"
-#include "avahi_poll.h"
-#include "daemon.h"
-#include "link.h"
-#include "log.h"
-#include "util.h"
 #include "addr.h"
+#include "avahi_poll.h"
+#include "config.h"
+#include "discovery.h"
+#include "log.h"
+#include "loop.h"
+#include "nodes.h"
+#include "util.h"
 
 struct mdns {
-	struct invpnd *d;
+	struct discovery_env *env;
 	struct avpoll *poll;
 	AvahiClient *client;
 	AvahiEntryGroup *group;
@@ -30,15 +31,27 @@ struct mdns {
 	struct loop_timer retry;
 	unsigned retry_ms;
 	bool warned_no_bus, warned_no_daemon;
-	unsigned found; /* services resolved, for logs */
+	unsigned found; /* addresses resolved into the directory */
+	/* for invpnctl status */
+	enum mdns_state state;
+	const char *error; /* avahi_strerror's static strings, or our own literals */
+	bool browsing;
+	struct mdns_seen seen; /* other nodes' services the browser reports now */
 };
+
+/* Services through our own TAP are nodes reached over the mesh itself. */
+static bool through_mesh(const struct mdns *m, AvahiIfIndex iface, AvahiLookupResultFlags flags)
+{
+	return (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) ||
+	       (iface > 0 && (unsigned)iface == if_nametoindex(m->env->tap_name));
+}
 
 static void create_client(struct mdns *m);
 
 static bool publishing(const struct mdns *m)
 {
 	/* nodes that take no incoming links must not be found */
-	return !m->d->cfg->no_incoming && !m->d->cfg->no_relay;
+	return !m->env->cfg->no_incoming && !m->env->cfg->no_relay;
 }
 
 static void on_retry(struct loop_timer *t)
@@ -53,7 +66,7 @@ static void schedule_retry(struct mdns *m)
 	m->retry_ms = m->retry_ms ? m->retry_ms * 2 : MDNS_RETRY_MIN_MS;
 	if (m->retry_ms > MDNS_RETRY_MAX_MS)
 		m->retry_ms = MDNS_RETRY_MAX_MS;
-	loop_timer_arm(&m->d->loop, &m->retry, m->retry_ms, on_retry);
+	loop_timer_arm(m->env->loop, &m->retry, m->retry_ms, on_retry);
 }
 
 static void add_service(struct mdns *m);
@@ -66,6 +79,7 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_info("mdns: published %s as '%s'", MDNS_SERVICE, m->name);
+		m->state = MDNS_PUBLISHED;
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION: {
 		char *alt = avahi_alternative_service_name(m->name);
@@ -73,13 +87,15 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 		log_notice("mdns: service name '%s' taken, using '%s'", m->name, alt);
 		avahi_free(m->name);
 		m->name = alt;
+		m->state = MDNS_REGISTERING;
 		avahi_entry_group_reset(g);
 		add_service(m);
 		break;
 	}
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		log_warn("mdns: publishing failed: %s",
-			 avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+		m->error = avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g)));
+		m->state = MDNS_FAILED;
+		log_warn("mdns: publishing failed: %s", m->error);
 		break;
 	default:
 		break;
@@ -94,15 +110,16 @@ static void add_service(struct mdns *m)
 	if (!m->group) {
 		m->group = avahi_entry_group_new(m->client, group_cb, m);
 		if (!m->group) {
-			log_warn("mdns: cannot create an entry group: %s",
-				 avahi_strerror(avahi_client_errno(m->client)));
+			m->error = avahi_strerror(avahi_client_errno(m->client));
+			m->state = MDNS_FAILED;
+			log_warn("mdns: cannot create an entry group: %s", m->error);
 			return;
 		}
 	}
-	snprintf(txt_mac, sizeof(txt_mac), "mac=%s", mac_format(m->d->mac, mac));
+	snprintf(txt_mac, sizeof(txt_mac), "mac=%s", mac_format(m->env->mac, mac));
 	for (int tries = 0; tries < 10; tries++) {
 		r = avahi_entry_group_add_service(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-						  m->name, MDNS_SERVICE, NULL, NULL, m->d->cfg->port,
+						  m->name, MDNS_SERVICE, NULL, NULL, m->env->cfg->port,
 						  txt_mac, "v=1", NULL);
 		if (r != AVAHI_ERR_COLLISION)
 			break;
@@ -111,8 +128,11 @@ static void add_service(struct mdns *m)
 		avahi_free(m->name);
 		m->name = alt;
 	}
-	if (r < 0 || (r = avahi_entry_group_commit(m->group)) < 0)
-		log_warn("mdns: cannot publish '%s': %s", m->name, avahi_strerror(r));
+	if (r < 0 || (r = avahi_entry_group_commit(m->group)) < 0) {
+		m->error = avahi_strerror(r);
+		m->state = MDNS_FAILED;
+		log_warn("mdns: cannot publish '%s': %s", m->name, m->error);
+	}
 }
 
 /* A resolved service: its address becomes a candidate for the MAC in its TXT. */
@@ -141,7 +161,7 @@ static void resolve_cb(AvahiServiceResolver *res, AvahiIfIndex iface, AvahiProto
 		log_debug("mdns: '%s' has no valid mac= in TXT: ignored", name);
 		goto out;
 	}
-	if (mac_eq(mac, m->d->mac))
+	if (mac_eq(mac, m->env->mac))
 		goto out;
 	/* a service answered through loopback is never another node */
 	if ((addr->proto == AVAHI_PROTO_INET && (ntohl(addr->data.ipv4.address) >> 24) == 127) ||
@@ -157,14 +177,14 @@ static void resolve_cb(AvahiServiceResolver *res, AvahiIfIndex iface, AvahiProto
 		len = addr_make(&ss, AF_INET6, ip6, port,
 				IN6_IS_ADDR_LINKLOCAL(ip6) ? (uint32_t)iface : 0);
 	}
-	if (nodes_add(&m->d->nodes, mac, (struct sockaddr *)&ss, len, NODE_SRC_MDNS,
+	if (nodes_add(m->env->nodes, mac, (struct sockaddr *)&ss, len, NODE_SRC_MDNS,
 		      loop_wall_ms())) {
 		char shown[64], ms[MAC_STRLEN];
 
 		m->found++;
 		addr_format((struct sockaddr *)&ss, shown, sizeof(shown));
 		log_info("mdns: found %s at %s", mac_format(mac, ms), shown);
-		autoconnect_soon(m->d);
+		m->env->learned(m->env);
 	}
 out:
 	avahi_service_resolver_free(res);
@@ -178,14 +198,10 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 
 	switch (event) {
 	case AVAHI_BROWSER_NEW:
-		/*
-		 * Services seen through our own TAP are nodes reached over the
-		 * mesh itself: dialling those addresses would tunnel the VPN
-		 * through itself.
-		 */
-		if ((flags & AVAHI_LOOKUP_RESULT_OUR_OWN) ||
-		    (iface > 0 && (unsigned)iface == if_nametoindex(m->d->tap.name)))
+		/* dialling those through the TAP would tunnel the VPN through itself */
+		if (through_mesh(m, iface, flags))
 			return;
+		mdns_seen_add(&m->seen, name);
 		if (!avahi_service_resolver_new(m->client, iface, proto, name, type, domain,
 						AVAHI_PROTO_UNSPEC, 0, resolve_cb, m))
 			log_debug("mdns: cannot resolve '%s': %s", name,
@@ -194,10 +210,13 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 	case AVAHI_BROWSER_REMOVE:
 		/* liveness comes from the links, not from mDNS: nothing is torn down */
 		log_debug("mdns: '%s' no longer advertised", name);
+		if (!through_mesh(m, iface, flags))
+			mdns_seen_remove(&m->seen, name);
 		break;
 	case AVAHI_BROWSER_FAILURE:
-		log_warn("mdns: browsing failed: %s",
-			 avahi_strerror(avahi_client_errno(m->client)));
+		m->error = avahi_strerror(avahi_client_errno(m->client));
+		m->browsing = false;
+		log_warn("mdns: browsing failed: %s", m->error);
 		break;
 	default:
 		break;
@@ -212,6 +231,9 @@ static void forget_client(struct mdns *m)
 	m->client = NULL;
 	m->group = NULL;
 	m->browser = NULL;
+	/* a new browser reports every service again */
+	m->browsing = false;
+	m->seen.n = 0;
 }
 
 static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
@@ -227,30 +249,43 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 			log_notice("mdns: avahi-daemon is there now");
 		m->warned_no_daemon = m->warned_no_bus = false;
 		m->retry_ms = 0;
+		m->error = NULL;
+		m->state = publishing(m) ? MDNS_REGISTERING : MDNS_BROWSING;
 		if (publishing(m))
 			add_service(m);
-		if (!m->browser)
+		if (!m->browser) {
 			m->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
 							       MDNS_SERVICE, NULL, 0, browse_cb, m);
+			if (!m->browser) {
+				m->error = avahi_strerror(avahi_client_errno(c));
+				log_warn("mdns: cannot browse: %s", m->error);
+			}
+		}
+		m->browsing = m->browser != NULL;
 		break;
 	case AVAHI_CLIENT_S_COLLISION:
 	case AVAHI_CLIENT_S_REGISTERING:
 		/* the host name changes: publish again once running */
 		if (m->group)
 			avahi_entry_group_reset(m->group);
+		if (publishing(m))
+			m->state = MDNS_REGISTERING;
 		break;
 	case AVAHI_CLIENT_CONNECTING:
 		if (!m->warned_no_daemon)
 			log_warn("mdns: avahi-daemon is not running; waiting for it (other "
 				 "discovery goes on)");
 		m->warned_no_daemon = true;
+		m->state = MDNS_NO_DAEMON;
+		m->error = "avahi-daemon is not running";
 		break;
 	case AVAHI_CLIENT_FAILURE:
-		log_warn("mdns: lost avahi-daemon (%s); reconnecting",
-			 avahi_strerror(avahi_client_errno(c)));
+		m->error = avahi_strerror(avahi_client_errno(c));
+		m->state = MDNS_NO_DAEMON;
+		log_warn("mdns: lost avahi-daemon (%s); reconnecting", m->error);
 		forget_client(m);
 		/* not from inside the callback's caller: from the next loop round */
-		loop_timer_arm(&m->d->loop, &m->retry, 0, on_retry);
+		loop_timer_arm(m->env->loop, &m->retry, 0, on_retry);
 		break;
 	default:
 		break;
@@ -271,51 +306,72 @@ static void create_client(struct mdns *m)
 	}
 	/* with NO_FAIL this means: no D-Bus system bus at all */
 	m->client = NULL;
+	m->state = MDNS_NO_DBUS;
+	m->error = avahi_strerror(err);
 	if (!m->warned_no_bus)
 		log_warn("mdns: cannot reach D-Bus (%s); mDNS discovery is off until it is "
 			 "there (retrying)",
-			 avahi_strerror(err));
+			 m->error);
 	m->warned_no_bus = true;
 	schedule_retry(m);
 }
 
-void mdns_start(struct invpnd *d)
+struct mdns *mdns_start(struct discovery_env *env)
 {
+	const uint8_t *mac = env->mac;
 	struct mdns *m;
 	char name[64];
 
-	if (!d->cfg->mdns)
-		return;
+	if (!env->cfg->mdns)
+		return NULL;
 	m = calloc(1, sizeof(*m));
-	if (!m || !(m->poll = avpoll_new(&d->loop))) {
+	if (!m || !(m->poll = avpoll_new(env->loop))) {
 		free(m);
 		log_warn("mdns: out of memory; mDNS discovery is off");
-		return;
+		return NULL;
 	}
-	m->d = d;
-	snprintf(name, sizeof(name), "invpn %02x%02x%02x%02x%02x%02x", d->mac[0], d->mac[1],
-		 d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
+	m->env = env;
+	snprintf(name, sizeof(name), "invpn %02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
 	m->name = avahi_strdup(name);
-	d->mdns = m;
+	/* until Avahi says more (its first callback comes from avahi_client_new) */
+	m->state = MDNS_NO_DAEMON;
 	create_client(m);
+	return m;
 }
 
-void mdns_after_round(struct invpnd *d)
+void mdns_get_info(const struct mdns *m, struct mdns_info *out)
 {
-	if (d->mdns)
-		avpoll_sweep(d->mdns->poll);
-}
+	uint64_t now = loop_clock_ms();
 
-void mdns_stop(struct invpnd *d)
-{
-	struct mdns *m = d->mdns;
-
+	memset(out, 0, sizeof(*out));
 	if (!m)
 		return;
-	loop_timer_cancel(&d->loop, &m->retry);
+	out->state = m->state;
+	out->service_name = publishing(m) ? m->name : NULL;
+	out->browsing = m->browsing;
+	out->services = m->seen.n;
+	out->found = m->found;
+	out->error = m->error;
+	if (m->retry.armed) {
+		out->retrying = true;
+		out->retry_in_ms = m->retry.when_ms > now ? m->retry.when_ms - now : 0;
+	}
+}
+
+void mdns_after_round(struct mdns *m)
+{
+	if (m)
+		avpoll_sweep(m->poll);
+}
+
+void mdns_stop(struct mdns *m)
+{
+	if (!m)
+		return;
+	loop_timer_cancel(m->env->loop, &m->retry);
 	forget_client(m);
 	avpoll_free(m->poll);
 	avahi_free(m->name);
 	free(m);
-	d->mdns = NULL;
 }

@@ -124,6 +124,19 @@ struct node_addr *nodes_get(struct nodes *n, uint64_t id)
 	return NULL;
 }
 
+struct node_addr *nodes_inbound_success(struct nodes *n, const uint8_t mac[MAC_LEN],
+					const struct sockaddr *sa, socklen_t salen,
+					uint64_t now_wall_ms)
+{
+	struct node_addr *a = nodes_add(n, mac, sa, salen, NODE_SRC_MESH, now_wall_ms);
+
+	if (!a)
+		return NULL;
+	a->last_success_wall_ms = now_wall_ms;
+	n->dirty = true;
+	return a;
+}
+
 uint64_t nodes_backoff_ms(unsigned fails, unsigned jitter_seed)
 {
 	uint64_t ms = NODES_BACKOFF_MIN_MS;

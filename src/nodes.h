@@ -63,6 +63,17 @@ struct node_addr *nodes_get(struct nodes *n, uint64_t id);
 void nodes_dial_done(struct nodes *n, uint64_t id, bool ok, const uint8_t *peer_mac,
 		     uint64_t now_ms, uint64_t now_wall_ms);
 
+/**
+ * A link from node mac, which dialled us, is up, and sa is where it can be
+ * dialled: its announced listening port at the address the link came from.
+ * Records the success there (adding the address from the mesh if it is new)
+ * so that it is kept and cached like a dialled one; the dial failures and
+ * backoff of the address are ours and are left alone. Returns the entry.
+ */
+struct node_addr *nodes_inbound_success(struct nodes *n, const uint8_t mac[MAC_LEN],
+					const struct sockaddr *sa, socklen_t salen,
+					uint64_t now_wall_ms);
+
 /** Backoff after fails failures: exponential, capped, with +-25% jitter. */
 uint64_t nodes_backoff_ms(unsigned fails, unsigned jitter_seed);
 

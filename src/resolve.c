@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autoconnect.h"
-#include "daemon.h"
-#include "log.h"
-#include "util.h"
 #include "addr.h"
+#include "config.h"
+#include "discovery.h"
+#include "log.h"
+#include "loop.h"
+#include "nodes.h"
+#include "util.h"
 
 #define RESOLVE_MAX_FDS 16
 
@@ -28,6 +30,10 @@ struct item {
 	bool busy;
 	unsigned fails;
 	uint64_t next_ms;
+	/* the last result, for invpnctl status */
+	bool done, ok;
+	size_t addresses, targets;
+	const char *error; /* ares_strerror's static strings, or our own literals */
 };
 
 struct resolve_fd {
@@ -37,7 +43,7 @@ struct resolve_fd {
 };
 
 struct resolve {
-	struct invpnd *d;
+	struct discovery_env *env;
 	ares_channel ch;
 	bool stopping;
 	struct loop_timer ares_timer;
@@ -81,13 +87,13 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	}
 	if (!events) {
 		if (f) {
-			loop_io_del(&r->d->loop, &f->io);
+			loop_io_del(r->env->loop, &f->io);
 			f->used = false;
 		}
 		return;
 	}
 	if (f) {
-		loop_io_mod(&r->d->loop, &f->io, events);
+		loop_io_mod(r->env->loop, &f->io, events);
 		return;
 	}
 	if (!free_slot) {
@@ -95,7 +101,7 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		return;
 	}
 	free_slot->r = r;
-	if (loop_io_add(&r->d->loop, &free_slot->io, fd, events, on_fd) == 0)
+	if (loop_io_add(r->env->loop, &free_slot->io, fd, events, on_fd) == 0)
 		free_slot->used = true;
 }
 
@@ -115,11 +121,11 @@ static void arm_ares_timer(struct resolve *r)
 		return;
 	tvp = ares_timeout(r->ch, NULL, &tv);
 	if (!tvp) {
-		loop_timer_cancel(&r->d->loop, &r->ares_timer);
+		loop_timer_cancel(r->env->loop, &r->ares_timer);
 		return;
 	}
 	/* ares_timeout truncates to whole ms: one more, or the loop spins for the rest */
-	loop_timer_arm(&r->d->loop, &r->ares_timer,
+	loop_timer_arm(r->env->loop, &r->ares_timer,
 		       (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1, on_ares_timer);
 }
 
@@ -128,6 +134,9 @@ static void item_done(struct resolve *r, struct item *it, bool ok, const char *w
 	uint64_t now = loop_clock_ms();
 
 	it->busy = false;
+	it->done = true;
+	it->ok = ok;
+	it->error = ok ? NULL : why;
 	if (ok) {
 		if (it->fails)
 			log_notice("dns: %s resolves again", it->name);
@@ -169,7 +178,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 			continue;
 		memcpy(&ss, n->ai_addr, n->ai_addrlen);
 		addr_set_port(&ss, q->port);
-		a = nodes_add(&r->d->nodes, it->has_mac ? it->mac : NULL, (struct sockaddr *)&ss,
+		a = nodes_add(r->env->nodes, it->has_mac ? it->mac : NULL, (struct sockaddr *)&ss,
 			      n->ai_addrlen, NODE_SRC_DNS, loop_wall_ms());
 		if (a) {
 			a->rank = q->rank;
@@ -177,13 +186,17 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		}
 	}
 	if (it->kind == ITEM_SEED)
+		it->addresses = added;
+	else
+		it->addresses += added; /* the SRV answer reset it */
+	if (it->kind == ITEM_SEED)
 		item_done(r, it, status == ARES_SUCCESS && added,
 			  status == ARES_SUCCESS ? "no usable address" : ares_strerror(status));
 	else if (status != ARES_SUCCESS)
 		log_info("dns: SRV target of %s: %s", it->name, ares_strerror(status));
 	if (added) {
 		log_debug("dns: %zu address(es) from %s", added, it->name);
-		autoconnect_soon(r->d);
+		r->env->learned(r->env);
 	}
 	ares_freeaddrinfo(res);
 	free(q);
@@ -223,6 +236,7 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 	if (status == ARES_SUCCESS)
 		status = ares_parse_srv_reply(abuf, alen, &reply);
 	if (status != ARES_SUCCESS) {
+		it->targets = it->addresses = 0;
 		item_done(r, it, false, ares_strerror(status));
 		free(q);
 		return;
@@ -234,6 +248,8 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 		v[n++] = (struct resolve_srv){s->priority, s->weight, s->port, s->host};
 	}
 	resolve_srv_order(v, n, random32, NULL);
+	it->targets = n;
+	it->addresses = 0; /* counted again as the targets resolve */
 	for (size_t i = 0; i < n; i++)
 		lookup_host(r, q->item, v[i].target, v[i].port, (unsigned)i + 1);
 	item_done(r, it, n > 0, "no usable SRV records");
@@ -270,17 +286,19 @@ static void on_refresh(struct loop_timer *t)
 			start_item(r, i);
 	}
 	arm_ares_timer(r);
-	loop_timer_arm(&r->d->loop, t, 1000, on_refresh);
+	loop_timer_arm(r->env->loop, t, 1000, on_refresh);
 }
 
-int resolve_start(struct invpnd *d, char *err, size_t errlen)
+int resolve_start(struct resolve **out, struct discovery_env *env, char *err,
+		  size_t errlen)
 {
-	const struct config *c = d->cfg;
+	const struct config *c = env->cfg;
 	struct ares_options opts = {0};
 	struct resolve *r;
 	size_t n = c->n_srv;
 	int status;
 
+	*out = NULL;
 	for (size_t i = 0; i < c->n_init; i++)
 		n += !addr_is_ip(c->init[i].host);
 	if (n == 0)
@@ -297,7 +315,7 @@ int resolve_start(struct invpnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "dns: out of memory");
 		return -ENOMEM;
 	}
-	r->d = d;
+	r->env = env;
 	opts.sock_state_cb = sock_state;
 	opts.sock_state_cb_data = r;
 	static char lookups[] = "fb"; /* /etc/hosts first, then DNS */
@@ -329,29 +347,54 @@ int resolve_start(struct invpnd *d, char *err, size_t errlen)
 		it->kind = ITEM_SRV;
 		snprintf(it->name, sizeof(it->name), "_invpn._tcp.%s", c->srv[i]);
 	}
-	d->resolve = r;
+	*out = r;
 	on_refresh(&r->refresh_timer);
 	return 0;
 }
 
-void resolve_stop(struct invpnd *d)
+void resolve_stop(struct resolve *r)
 {
-	struct resolve *r = d->resolve;
-
 	if (!r)
 		return;
 	r->stopping = true;
-	loop_timer_cancel(&d->loop, &r->ares_timer);
-	loop_timer_cancel(&d->loop, &r->refresh_timer);
+	loop_timer_cancel(r->env->loop, &r->ares_timer);
+	loop_timer_cancel(r->env->loop, &r->refresh_timer);
 	ares_destroy(r->ch); /* runs the pending callbacks with ARES_EDESTRUCTION */
 	for (size_t i = 0; i < RESOLVE_MAX_FDS; i++) {
 		if (r->fds[i].used)
-			loop_io_del(&d->loop, &r->fds[i].io);
+			loop_io_del(r->env->loop, &r->fds[i].io);
 	}
 	free(r->items);
 	free(r);
 	ares_library_cleanup();
-	d->resolve = NULL;
+}
+
+size_t resolve_count(const struct resolve *r)
+{
+	return r ? r->n_items : 0;
+}
+
+bool resolve_get_info(const struct resolve *r, size_t i, struct resolve_info *out)
+{
+	const struct item *it;
+	uint64_t now = loop_clock_ms();
+
+	memset(out, 0, sizeof(*out));
+	if (!r || i >= r->n_items)
+		return false;
+	it = &r->items[i];
+	out->name = it->name;
+	out->srv = it->kind == ITEM_SRV;
+	out->busy = it->busy;
+	out->done = it->done;
+	out->ok = it->ok;
+	out->fails = it->fails;
+	out->addresses = it->addresses;
+	out->targets = it->targets;
+	out->error = it->error;
+	/* the refresh timer looks once a second: a due lookup starts within one */
+	out->next_in_ms = it->busy ? 0 : it->next_ms > now ? it->next_ms - now : 0;
+	return true;
 }
 
 void resolve_srv_order(struct resolve_srv *v, size_t n, uint32_t (*rnd)(void *), void *arg)

@@ -6,18 +6,46 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct invpnd;
+struct discovery_env;
+struct resolve;
 
 #define RESOLVE_REFRESH_MS (5 * 60 * 1000)
 #define RESOLVE_RETRY_MIN_MS 2000
 #define RESOLVE_MAX_SRV_TARGETS 16
 
-/** Start resolving the configured names (if any). 0 or -errno, message in err. */
-int resolve_start(struct invpnd *d, char *err, size_t errlen);
-void resolve_stop(struct invpnd *d);
+/**
+ * Start resolving the configured names; *out is NULL if there are none.
+ * 0 or -errno, message in err. env must outlive *out.
+ */
+int resolve_start(struct resolve **out, struct discovery_env *env, char *err,
+		  size_t errlen);
+/** Stop and free (NULL is fine). */
+void resolve_stop(struct resolve *r);
+
+/* One configured name, for the control socket (invpnctl status). */
+struct resolve_info {
+	const char *name; /* the seed host, or "_invpn._tcp.DOMAIN" */
+	bool srv;
+	bool busy;        /* a lookup is in flight */
+	bool done;        /* a lookup has finished at least once */
+	bool ok;          /* the last one gave addresses (or SRV targets) */
+	unsigned fails;   /* failed lookups in a row */
+	size_t addresses; /* addresses the last lookup gave (for SRV: of all its targets) */
+	size_t targets;   /* SRV: usable targets in the last answer */
+	const char *error; /* why the last lookup failed; NULL if it did not */
+	uint64_t next_in_ms; /* until the next lookup (refresh or retry); 0 while busy */
+};
+
+/** How many names are looked up (0 if none, or DNS is not used). */
+size_t resolve_count(const struct resolve *r);
+/** Name i (< resolve_count); false if there is no such name. */
+bool resolve_get_info(const struct resolve *r, size_t i, struct resolve_info *out);
+/** "resolving", "ok" or "failed": what invpnctl shows. */
+const char *resolve_state_name(const struct resolve_info *ri);
 
 /* One SRV record, for ordering. */
 struct resolve_srv {

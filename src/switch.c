@@ -221,22 +221,32 @@ static void observed_address(const struct link *l, struct proto_info *info)
 	}
 }
 
+/* The ip:port an INFO names; false if it names none (no address, or port 0). */
+static bool info_sockaddr(const struct proto_info *info, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	bool v4 = info->iptype == PROTO_IP_V4;
+
+	if (info->iptype == PROTO_IP_NONE || info->port == 0)
+		return false;
+	if (info->iptype == PROTO_IP_V6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)info->ip))
+		v4 = true;
+	if (v4)
+		*len = addr_make(ss, AF_INET, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12,
+				 info->port, 0);
+	else
+		*len = addr_make(ss, AF_INET6, info->ip, info->port, 0);
+	return true;
+}
+
 /* Record ip:port from an INFO as a dialable address of its node. */
 static void learn_address(struct invpnd *d, const struct proto_info *info)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	bool v4 = info->iptype == PROTO_IP_V4;
 
-	if (info->iptype == PROTO_IP_NONE || info->port == 0)
+	if (!info_sockaddr(info, &ss, &len))
 		return;
-	if (info->iptype == PROTO_IP_V6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)info->ip))
-		v4 = true;
-	if (v4)
-		len = addr_make(&ss, AF_INET, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12,
-				info->port, 0);
-	else
-		len = addr_make(&ss, AF_INET6, info->ip, info->port, 0);
 	if (nodes_add(&d->nodes, info->mac, (struct sockaddr *)&ss, len, NODE_SRC_MESH,
 		      loop_wall_ms()) &&
 	    d->links.n_up < d->cfg->min_links)
@@ -288,6 +298,21 @@ static void on_announce(struct invpnd *d, struct link *from, const uint8_t *body
 	n = proto_encode_info(wire, sizeof(wire), &info);
 	if (n > 0)
 		handle_info(d, from, &info, wire, (size_t)n);
+	/*
+	 * A link the peer dialled is a success too, once: not for the address it
+	 * came from (an ephemeral port), but for the one it can be dialled at,
+	 * its announced port at that IP (what learn_address just recorded). A
+	 * node that takes no incoming links announces none: nothing to record.
+	 */
+	if (!from->outgoing && !from->announced && from->state == LINK_UP) {
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+
+		from->announced = true;
+		if (info_sockaddr(&info, &ss, &sslen))
+			nodes_inbound_success(&d->nodes, info.mac, (struct sockaddr *)&ss, sslen,
+					      loop_wall_ms());
+	}
 }
 
 static void on_info(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)

@@ -25,6 +25,7 @@
 struct ictl_opts {
 	const char *socket;
 	bool json;
+	bool wide; /* every column, no width limit */
 	enum ctl_command command;
 	unsigned wait_ms;
 	bool has_target;
@@ -43,7 +44,9 @@ bool ictl_get_double(struct json_object *o, const char *key, double *v);
 bool ictl_get_bool(struct json_object *o, const char *key, bool dflt);
 /** The array at key, or NULL. */
 struct json_object *ictl_get_array(struct json_object *o, const char *key);
-/** Print obj pretty-printed (two-space indent) with a newline. */
+/** Write obj pretty-printed (two-space indent, "[]" and "{}" when empty) and a newline. */
+void ictl_write_json(FILE *f, struct json_object *obj);
+/** ictl_write_json to stdout. */
 void ictl_print_json(struct json_object *obj);
 
 /* ---- human units ---- */
@@ -61,6 +64,11 @@ char *ictl_fmt_rtt(double ms, char buf[ICTL_FMT_LEN]);
 
 /* ---- aligned tables ---- */
 
+/* Tables fit this many columns unless --wide is given. */
+#define ICTL_WIDTH 100
+/* A wrapped column keeps at least this many columns. */
+#define ICTL_WRAP_MIN 20
+
 struct ictl_table;
 
 /**
@@ -68,12 +76,30 @@ struct ictl_table;
  * Headers are added as the first row by the caller. Exits on out of memory.
  */
 struct ictl_table *ictl_table_new(size_t ncols, const char *align);
+/**
+ * Column col may be left out when the table is wider than it may be:
+ * rank 1 goes first, then 2, ... (0: always shown, the default).
+ */
+void ictl_table_optional(struct ictl_table *t, size_t col, unsigned rank);
+/** Column col may be wrapped (at spaces, after ", ") onto more lines to fit. */
+void ictl_table_wrap(struct ictl_table *t, size_t col);
 /** Append one cell to the current row; NULL or "" prints as "-". */
 void ictl_table_cell(struct ictl_table *t, const char *s);
+/** Append an empty cell (printed as nothing). */
+void ictl_table_blank(struct ictl_table *t);
 void ictl_table_cellf(struct ictl_table *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/** Print the rows with columns padded to their widest cell, then free the table. */
-void ictl_table_print(struct ictl_table *t, FILE *f);
+/**
+ * Print the rows with columns padded to their widest cell, then free the
+ * table. With max (columns) > 0, optional columns are left out and the wrap
+ * column wrapped until a line fits max, if it can; 0: no limit.
+ */
+void ictl_table_print(struct ictl_table *t, FILE *f, size_t max);
+/** The width tables get: ICTL_WIDTH, or 0 (no limit) with --wide. */
+static inline size_t ictl_width(const struct ictl_opts *o)
+{
+	return o->wide ? 0 : ICTL_WIDTH;
+}
 
 /* ---- commands: each returns an exit status ---- */
 

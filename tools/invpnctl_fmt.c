@@ -80,10 +80,74 @@ struct json_object *ictl_get_array(struct json_object *o, const char *key)
 	return v && json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
+static void indent(FILE *f, int depth)
+{
+	fprintf(f, "%*s", 2 * depth, "");
+}
+
+static void put_scalar(FILE *f, struct json_object *v)
+{
+	fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+}
+
+/*
+ * json-c's own pretty printer, but an empty array or object is "[]" or "{}":
+ * json-c writes "[\n  ]", which reads as if something were missing.
+ */
+static void put_json(FILE *f, struct json_object *v, int depth)
+{
+	size_t n, i = 0;
+
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		if (!n) {
+			fputs("[]", f);
+			return;
+		}
+		fputs("[\n", f);
+		for (i = 0; i < n; i++) {
+			indent(f, depth + 1);
+			put_json(f, json_object_array_get_idx(v, i), depth + 1);
+			fputs(i + 1 < n ? ",\n" : "\n", f);
+		}
+		indent(f, depth);
+		fputc(']', f);
+	} else if (json_object_is_type(v, json_type_object)) {
+		n = (size_t)json_object_object_length(v);
+		if (!n) {
+			fputs("{}", f);
+			return;
+		}
+		fputs("{\n", f);
+		json_object_object_foreach(v, key, val) {
+			struct json_object *k = json_object_new_string(key);
+
+			indent(f, depth + 1);
+			put_scalar(f, k);
+			json_object_put(k);
+			fputs(": ", f);
+			put_json(f, val, depth + 1);
+			fputs(++i < n ? ",\n" : "\n", f);
+		}
+		indent(f, depth);
+		fputc('}', f);
+	} else {
+		/* NULL (json null) included: json-c prints it as "null" */
+		put_scalar(f, v);
+	}
+}
+
+void ictl_write_json(FILE *f, struct json_object *obj)
+{
+	put_json(f, obj, 0);
+	fputc('\n', f);
+}
+
 void ictl_print_json(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	ictl_write_json(stdout, obj);
 }
 
 /* ---- units ---- */
@@ -138,9 +202,22 @@ char *ictl_fmt_rtt(double ms, char buf[ICTL_FMT_LEN])
 struct ictl_table {
 	size_t ncols;
 	char *align;
-	char **cells; /* row-major; a row is complete every ncols cells */
+	unsigned *drop_rank; /* per column: 0 = always shown, else dropped in this order */
+	size_t wrap_col;     /* the column that may wrap; ncols: none */
+	char **cells;        /* row-major; a row is complete every ncols cells */
 	size_t n, cap;
 };
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		ictl_err("out of memory");
+		exit(ICTL_EXIT_FAIL);
+	}
+	return p;
+}
 
 struct ictl_table *ictl_table_new(size_t ncols, const char *align)
 {
@@ -148,26 +225,41 @@ struct ictl_table *ictl_table_new(size_t ncols, const char *align)
 
 	memset(t, 0, sizeof(*t));
 	t->ncols = ncols;
-	t->align = strdup(align);
-	if (!t->align) {
-		ictl_err("out of memory");
-		exit(ICTL_EXIT_FAIL);
-	}
+	t->align = xstrdup(align);
+	t->drop_rank = xrealloc(NULL, ncols * sizeof(*t->drop_rank));
+	memset(t->drop_rank, 0, ncols * sizeof(*t->drop_rank));
+	t->wrap_col = ncols;
 	return t;
 }
 
-void ictl_table_cell(struct ictl_table *t, const char *s)
+void ictl_table_optional(struct ictl_table *t, size_t col, unsigned rank)
+{
+	if (col < t->ncols)
+		t->drop_rank[col] = rank;
+}
+
+void ictl_table_wrap(struct ictl_table *t, size_t col)
+{
+	t->wrap_col = col < t->ncols ? col : t->ncols;
+}
+
+static void add_cell(struct ictl_table *t, const char *s)
 {
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->cells = xrealloc(t->cells, t->cap * sizeof(*t->cells));
 	}
-	t->cells[t->n] = strdup(s && *s ? s : "-");
-	if (!t->cells[t->n]) {
-		ictl_err("out of memory");
-		exit(ICTL_EXIT_FAIL);
-	}
-	t->n++;
+	t->cells[t->n++] = xstrdup(s);
+}
+
+void ictl_table_cell(struct ictl_table *t, const char *s)
+{
+	add_cell(t, s && *s ? s : "-");
+}
+
+void ictl_table_blank(struct ictl_table *t)
+{
+	add_cell(t, "");
 }
 
 void ictl_table_cellf(struct ictl_table *t, const char *fmt, ...)
@@ -191,31 +283,185 @@ static size_t width(const char *s)
 	return w;
 }
 
-void ictl_table_print(struct ictl_table *t, FILE *f)
+/* The bytes of s that fill at most w columns. */
+static size_t bytes_for(const char *s, size_t w)
 {
-	size_t *w = xrealloc(NULL, t->ncols * sizeof(*w));
+	size_t i = 0, cols = 0;
 
-	memset(w, 0, t->ncols * sizeof(*w));
-	for (size_t i = 0; i < t->n; i++) {
+	while (s[i]) {
+		size_t j = i + 1;
+
+		while (((unsigned char)s[j] & 0xc0) == 0x80)
+			j++;
+		if (cols + 1 > w)
+			break;
+		cols++;
+		i = j;
+	}
+	return i;
+}
+
+/*
+ * The length of the first line of s in at most w columns, and where the next
+ * line starts: after ", " or a space if there is one in reach (the comma stays
+ * on the line), else a hard cut.
+ */
+static size_t wrap_line(const char *s, size_t w, size_t *next)
+{
+	size_t fit = bytes_for(s, w), cut = 0, comma = 0;
+
+	if (!s[fit]) {
+		*next = fit;
+		return fit;
+	}
+	/* the last space the line may end before; better one after a comma (a list) */
+	for (size_t i = 1; i <= fit; i++) {
+		if (s[i] != ' ')
+			continue;
+		cut = i;
+		if (s[i - 1] == ',')
+			comma = i;
+	}
+	if (comma && comma >= fit / 2)
+		cut = comma;
+	if (!cut) {
+		*next = fit ? fit : bytes_for(s, 1);
+		return *next;
+	}
+	*next = cut;
+	while (s[*next] == ' ')
+		(*next)++;
+	return cut;
+}
+
+/* The columns' widths when shown; false if it does not fit max (0: any width). */
+static bool layout(const struct ictl_table *t, const size_t *w, const bool *shown, size_t max,
+		   size_t *wrap_w)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (!shown[c])
+			continue;
+		total += w[c] + (k++ ? 2 : 0);
+	}
+	*wrap_w = t->wrap_col < t->ncols ? w[t->wrap_col] : 0;
+	if (!max || total <= max)
+		return true;
+	if (t->wrap_col < t->ncols && shown[t->wrap_col] &&
+	    total - w[t->wrap_col] + ICTL_WRAP_MIN <= max) {
+		*wrap_w = max - (total - w[t->wrap_col]);
+		return true;
+	}
+	return false;
+}
+
+/* One printed line: cells (NULL: blank) of the shown columns, padded. */
+static void print_line(const struct ictl_table *t, FILE *f, const size_t *w, const bool *shown,
+		       const char *const *cell, const size_t *len)
+{
+	size_t last = 0, pending = 0;
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (shown[c] && len[c])
+			last = c;
+	}
+	for (size_t c = 0, k = 0; c <= last; c++) {
+		size_t cw, pad;
+		char *piece;
+
+		if (!shown[c])
+			continue;
+		if (k++)
+			pending += 2;
+		piece = xrealloc(NULL, len[c] + 1);
+		memcpy(piece, cell[c], len[c]);
+		piece[len[c]] = '\0';
+		cw = width(piece);
+		pad = w[c] > cw ? w[c] - cw : 0;
+		if (t->align[c] == 'r')
+			pending += pad;
+		/* padding is written only before text: no trailing blanks */
+		if (len[c]) {
+			fprintf(f, "%*s%s", (int)pending, "", piece);
+			pending = 0;
+		}
+		if (t->align[c] != 'r')
+			pending += pad;
+		free(piece);
+	}
+	fputc('\n', f);
+}
+
+void ictl_table_print(struct ictl_table *t, FILE *f, size_t max)
+{
+	size_t nc = t->ncols, wrap_w = 0, nrows = nc ? t->n / nc : 0;
+	size_t *w = xrealloc(NULL, nc * sizeof(*w)), *len = xrealloc(NULL, nc * sizeof(*len));
+	bool *shown = xrealloc(NULL, nc * sizeof(*shown));
+	const char **cell = xrealloc(NULL, nc * sizeof(*cell));
+
+	memset(w, 0, nc * sizeof(*w));
+	for (size_t i = 0; i < nrows * nc; i++) {
 		size_t cw = width(t->cells[i]);
 
-		if (cw > w[i % t->ncols])
-			w[i % t->ncols] = cw;
+		if (cw > w[i % nc])
+			w[i % nc] = cw;
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		size_t col = i % t->ncols, pad = w[col] - width(t->cells[i]);
-		bool last = col == t->ncols - 1 || i == t->n - 1;
+	for (size_t c = 0; c < nc; c++)
+		shown[c] = true;
+	/* leave out optional columns, lowest rank first, until the rest fits */
+	while (!layout(t, w, shown, max, &wrap_w)) {
+		size_t drop = nc;
 
-		if (t->align[col] == 'r')
-			fprintf(f, "%*s", (int)pad, "");
-		fputs(t->cells[i], f);
-		if (!last && t->align[col] != 'r')
-			fprintf(f, "%*s", (int)pad, "");
-		fputs(last ? "\n" : "  ", f);
-		free(t->cells[i]);
+		for (size_t c = 0; c < nc; c++) {
+			if (shown[c] && t->drop_rank[c] &&
+			    (drop == nc || t->drop_rank[c] < t->drop_rank[drop]))
+				drop = c;
+		}
+		if (drop == nc)
+			break; /* what is left is needed: wider than max, then */
+		shown[drop] = false;
 	}
+	if (t->wrap_col < nc)
+		w[t->wrap_col] = wrap_w;
+
+	for (size_t r = 0; r < nrows; r++) {
+		char **row = t->cells + r * nc;
+		const char *rest = NULL;
+
+		for (size_t c = 0; c < nc; c++) {
+			cell[c] = row[c];
+			len[c] = strlen(row[c]);
+		}
+		if (t->wrap_col < nc && shown[t->wrap_col] && wrap_w) {
+			size_t next;
+
+			len[t->wrap_col] = wrap_line(row[t->wrap_col], wrap_w, &next);
+			rest = row[t->wrap_col] + next;
+		}
+		print_line(t, f, w, shown, cell, len);
+		/* continuation lines: the wrapped column alone, in its place */
+		while (rest && *rest) {
+			size_t next;
+
+			for (size_t c = 0; c < nc; c++) {
+				cell[c] = "";
+				len[c] = 0;
+			}
+			cell[t->wrap_col] = rest;
+			len[t->wrap_col] = wrap_line(rest, wrap_w, &next);
+			rest += next;
+			print_line(t, f, w, shown, cell, len);
+		}
+	}
+	for (size_t i = 0; i < t->n; i++)
+		free(t->cells[i]);
+	free(cell);
+	free(shown);
+	free(len);
 	free(w);
 	free(t->cells);
+	free(t->drop_rank);
 	free(t->align);
 	free(t);
 }

@@ -36,18 +36,27 @@ struct command_help {
 	"    wait_ms    int     how long the daemon collected answers\n"                         \
 	"    self       object  this node, as it would answer (the keys of an answer,\n"   \
 	"                       with hops 0, rtt_ms 0, trace [], rtrace [its MAC])\n"           \
-	"    answers    [object]  one per node that answered, in arrival order:\n" ANSWER_KEYS
+	"    answers_duplicate  int  answers not kept: a node that had answered already\n"   \
+	"    answers_dropped    int  answers not kept: past the round's bounds (4096\n"      \
+	"                       answers, 4 MiB)\n"                                              \
+	"    answers    [object]  one per node that answered (the first answer),\n"           \
+	"                       in arrival order:\n" ANSWER_KEYS
 
 static const struct command_help commands[] = {
 	{
 		"status",
-		"invpnctl [-s SOCKET] [--json] status",
-		"this node: MAC, interface, port, uptime, counters",
+		"invpnctl [-s SOCKET] [--json] [--wide] status",
+		"this node: MAC, links, discovery, counters",
 		"Shows this node as a list of key: value lines: its MAC, version, TAP\n"
 		"interface, listening port, uptime, links (up and pending, and the\n"
-		"min_links/max_links it keeps), routes, known addresses, frames and bytes\n"
-		"read from and written to the interface, dropped frames by reason, bad\n"
-		"frames and refused links.\n"
+		"min_links/max_links it keeps), routes, known addresses, mdns (off,\n"
+		"no D-Bus system bus or waiting for avahi-daemon (retrying), registering,\n"
+		"published or browsing only, and how many other nodes' services it sees),\n"
+		"dns (each seed name and SRV domain: resolving, how many addresses, or\n"
+		"failed and why, and when the next lookup is), frames and bytes read from\n"
+		"and written to the interface, dropped frames by reason, bad frames,\n"
+		"refused links and when the certificates expire. Long values wrap to fit\n"
+		"100 columns (not with --wide).\n"
 		"\n"
 		"JSON keys (--json):\n"
 		"    ok             true\n"
@@ -66,6 +75,34 @@ static const struct command_help commands[] = {
 		"    nodes          int     addresses in the node directory\n"
 		"    cert_expires   int     when this node's certificate expires (Unix time)\n"
 		"    ca_expires     int     when the first of its CA certificates expires\n"
+		"    mdns           object  mDNS discovery (mdns = yes):\n"
+		"      state          string  \"off\" (mdns = no), \"no_dbus\" (no D-Bus system\n"
+		"                             bus; retrying), \"no_daemon\" (no avahi-daemon on\n"
+		"                             the bus; waiting for it), \"registering\",\n"
+		"                             \"published\", \"browsing\" (no_incoming or\n"
+		"                             no_relay: nothing published) or \"failed\"\n"
+		"                             (publishing failed; browsing may go on)\n"
+		"      service_name   string|null  the name it publishes (null if it does not)\n"
+		"      browsing       bool    the browser for _invpn._tcp runs\n"
+		"      services       int     other nodes' services seen now (distinct names)\n"
+		"      resolved       int     services resolved into addresses since start\n"
+		"      error          string|null  the last problem (null when all is well)\n"
+		"      retry_in_s     int|null  seconds until it tries D-Bus or avahi-daemon\n"
+		"                             again (null: no retry scheduled)\n"
+		"    dns            [object]  one per seed name (init) and SRV domain (srv),\n"
+		"                             in configuration order ([] if none):\n"
+		"      name           string  the host name, or \"_invpn._tcp.DOMAIN\"\n"
+		"      type           string  \"seed\" or \"srv\"\n"
+		"      state          string  \"resolving\" (no answer yet), \"ok\" or \"failed\"\n"
+		"                             (the last lookup's result)\n"
+		"      resolving      bool    a lookup is in flight now\n"
+		"      addresses      int     addresses the last lookup gave (srv: of all its\n"
+		"                             targets)\n"
+		"      targets        int|null  srv: usable SRV targets in the last answer\n"
+		"      fails          int     failed lookups in a row\n"
+		"      error          string|null  why the last lookup failed\n"
+		"      next_lookup_s  int|null  seconds until the next lookup (a refresh, or a\n"
+		"                             retry after a failure); null while resolving\n"
 		"    counters       object  totals since start (all int):\n"
 		"      tap_rx_frames, tap_rx_bytes   frames/bytes read from the interface\n"
 		"      tap_tx_frames, tap_tx_bytes   frames/bytes written to the interface\n"
@@ -81,14 +118,16 @@ static const struct command_help commands[] = {
 	},
 	{
 		"peers",
-		"invpnctl [-s SOCKET] [--json] peers",
-		"each link: peer, address, state, TLS, traffic",
+		"invpnctl [-s SOCKET] [--json] [--wide] peers",
+		"each link: peer, address, state, traffic",
 		"Shows a table with one row per link (sorted by peer MAC): PEER (its MAC, \"-\"\n"
 		"until the handshake is done), ADDRESS, DIR (out: this node dialled, in: the\n"
-		"peer did), STATE, AGE (since up, or since created if not up yet), TLS\n"
-		"version and CIPHER, frames and bytes received (RX) and sent (TX), DROPS\n"
-		"(frames dropped because the link's queue was full) and QUEUED (bytes\n"
-		"waiting to be sent).\n"
+		"peer did), STATE, AGE (since up, or since created if not up yet), RX BYTES\n"
+		"and TX BYTES (received and sent) and DROPS (frames dropped because the\n"
+		"link's queue was full). With --wide also the TLS version and CIPHER, RX\n"
+		"FRAMES and TX FRAMES, and QUEUED (bytes waiting to be sent). Without\n"
+		"--wide the table fits 100 columns: with very long addresses DROPS, then\n"
+		"TX BYTES, RX BYTES and AGE are left out.\n"
 		"\n"
 		"JSON keys (--json):\n"
 		"    ok            true\n"
@@ -108,11 +147,13 @@ static const struct command_help commands[] = {
 	},
 	{
 		"routes",
-		"invpnctl [-s SOCKET] [--json] routes",
+		"invpnctl [-s SOCKET] [--json] [--wide] routes",
 		"MAC -> next hop (MAC and address), age",
 		"Shows the route table (sorted by destination): DESTINATION, the NEXT HOP\n"
 		"peer and its address, AGE (since the route was learned) and UPDATED (the\n"
-		"last fresh announcement that confirmed it).\n"
+		"last fresh announcement that confirmed it). Without --wide the table fits\n"
+		"100 columns: with very long addresses UPDATED, then AGE and NEXT HOP\n"
+		"ADDRESS are left out.\n"
 		"\n"
 		"JSON keys (--json):\n"
 		"    ok            true\n"
@@ -126,13 +167,16 @@ static const struct command_help commands[] = {
 	},
 	{
 		"nodes",
-		"invpnctl [-s SOCKET] [--json] nodes",
+		"invpnctl [-s SOCKET] [--json] [--wide] nodes",
 		"known addresses, where learned, fails, retry",
 		"Shows the node directory, the addresses the daemon may dial (sorted by MAC):\n"
-		"NODE (\"-\" for a seed whose MAC is not known yet), ADDRESS, SOURCE (where it\n"
-		"was learned: config, mesh, cache, mdns or dns), FAILS (dial failures in a\n"
-		"row), LAST SUCCESS (time since a link to it last came up) and RETRY\n"
-		"(\"dialing\" now, or when the next attempt is due).\n"
+		"NODE (\"-\" for a seed whose MAC is not known yet), ADDRESS, LEARNED FROM\n"
+		"(every source: config, mesh, cache, mdns, dns), FAILS (dial failures in a\n"
+		"row), LAST SUCCESS (time since a link through it last came up: one this\n"
+		"node dialled, or one the node dialled in from, at its announced port) and\n"
+		"RETRY (\"dialing\" now, or when the next attempt is due). Without --wide\n"
+		"the table fits 100 columns: with very long addresses RETRY, then FAILS,\n"
+		"LAST SUCCESS and LEARNED FROM are left out.\n"
 		"\n"
 		"JSON keys (--json):\n"
 		"    ok            true\n"
@@ -144,13 +188,16 @@ static const struct command_help commands[] = {
 		"                            \"mdns\" or \"dns\" (in that order)\n"
 		"      sources       array   every source it was learned from (strings as above)\n"
 		"      fails         int     failed dials in a row\n"
-		"      last_success  int|null  Unix time (s) a link to it last came up\n"
+		"      last_success  int|null  Unix time (s) a link through it last came up:\n"
+		"                            dialled by this node, or an incoming link from\n"
+		"                            the node whose announced port at the address it\n"
+		"                            came from is this address (null: never)\n"
 		"      dialing       bool    a dial is in progress\n"
 		"      retry_in_s    int     seconds until the next dial may start (0: now)\n",
 	},
 	{
 		"health",
-		"invpnctl [-s SOCKET] [--json] health [--wait S]",
+		"invpnctl [-s SOCKET] [--json] [--wide] health [--wait S]",
 		"ask the whole mesh, list every node that answers",
 		"Floods a HEALTH REQUEST (0x02) through the mesh and collects the answers\n"
 		"(0x03) for S seconds. Shows a table sorted by hops then MAC, this node\n"
@@ -218,7 +265,7 @@ void ictl_help_main(FILE *f)
 		"    invpnctl - ask invpnd and the invpn mesh how they are doing\n"
 		"\n"
 		"SYNOPSIS\n"
-		"    invpnctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"    invpnctl [-s SOCKET] [--json] [--wide] COMMAND [ARGS]\n"
 		"    invpnctl help [COMMAND]\n"
 		"    invpnctl COMMAND --help\n"
 		"\n"
@@ -226,7 +273,9 @@ void ictl_help_main(FILE *f)
 		"    invpnctl talks to the local invpnd over its control socket. It sends\n"
 		"    one request, reads one JSON reply and prints it for people (aligned\n"
 		"    tables, ages such as 3s, 5m12s or 2h3m, bytes in B, KiB, MiB, \"-\"\n"
-		"    for an absent value) or, with --json, as JSON for programs.\n"
+		"    for an absent value) or, with --json, as JSON for programs. Tables fit\n"
+		"    100 columns: each shows its most useful columns (long values wrap);\n"
+		"    --wide shows every column.\n"
 		"\n"
 		"    status, peers, routes and nodes show what this node knows. health,\n"
 		"    traceroute and graph flood a HEALTH REQUEST through the whole mesh\n"
@@ -239,13 +288,16 @@ void ictl_help_main(FILE *f)
 		"    -s, --socket PATH  the control socket (default: $INVPN_SOCKET if set,\n"
 		"                       else %s)\n"
 		"    -j, --json         print JSON instead of tables\n"
+		"        --wide         every column of a table, however wide (without it,\n"
+		"                       tables fit %d columns)\n"
 		"    -w, --wait S       health, traceroute, graph: collect answers for S\n"
 		"                       seconds (default %g, more than 0, at most %g)\n"
 		"    -h, --help         this manual; with a command, that command's help\n"
 		"    -V, --version      print the version\n"
 		"\n"
 		"COMMANDS\n",
-		CTL_DEFAULT_SOCKET, CTL_DEFAULT_WAIT_MS / 1000.0, CTL_MAX_WAIT_MS / 1000.0);
+		CTL_DEFAULT_SOCKET, ICTL_WIDTH, CTL_DEFAULT_WAIT_MS / 1000.0,
+		CTL_MAX_WAIT_MS / 1000.0);
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const char *args = strstr(commands[i].usage, commands[i].name);
 		char left[64];
@@ -274,6 +326,7 @@ void ictl_help_main(FILE *f)
 		"EXAMPLES\n"
 		"    invpnctl status\n"
 		"    invpnctl -s /run/invpn/test.sock peers\n"
+		"    invpnctl peers --wide\n"
 		"    invpnctl health --wait 5\n"
 		"    invpnctl traceroute 02:00:00:00:00:05\n"
 		"    invpnctl graph | dot -Tsvg > mesh.svg\n"
@@ -293,7 +346,8 @@ bool ictl_help_command(FILE *f, const char *name)
 			continue;
 		fprintf(f, "invpnctl %s - %s\n\nUsage: %s\n\n%s", commands[i].name,
 			commands[i].summary, commands[i].usage, commands[i].text);
-		fprintf(f, "\nCommon options: -s, --socket PATH; -j, --json (see invpnctl --help).\n");
+		fprintf(f, "\nCommon options: -s, --socket PATH; -j, --json; --wide (see invpnctl "
+			   "--help).\n");
 		return true;
 	}
 	return false;

@@ -156,13 +156,22 @@ int ictl_mesh_health(struct json_object *r, const struct ictl_opts *o)
 		ictl_table_cellf(t, "%zu", array_len(ictl_get_array(v[i].o, "links")));
 		ictl_table_cellf(t, "%zu", array_len(ictl_get_array(v[i].o, "routes")));
 	}
-	ictl_table_print(t, stdout);
+	ictl_table_print(t, stdout, ictl_width(o));
 	total = n + (sm != NULL);
 	printf("\n%zu node%s answered in %s s", total, total == 1 ? "" : "s",
 	       ictl_fmt_seconds((unsigned)wait_ms, buf));
 	if (sm)
 		printf(" (%zu besides this node)", n);
 	putchar('\n');
+	{
+		uint64_t dropped = 0;
+
+		/* the daemon keeps a round within its bounds: say what it left out */
+		if (ictl_get_u64(r, "answers_dropped", &dropped) && dropped)
+			printf("%llu more answers were not kept (the round's limit is 4096 answers, "
+			       "4 MiB)\n",
+			       (unsigned long long)dropped);
+	}
 	free(v);
 	return ICTL_EXIT_OK;
 }

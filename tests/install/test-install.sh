@@ -67,6 +67,7 @@ check_file "$BINDIR/invpnctl" x
 check_file "$BINDIR/invpn-pki" x
 check_file "$UNITDIR/invpnd.service"
 check_file "$UNITDIR/invpnd@.service"
+check_file "$COMPLETIONSDIR/invpnd"
 check_file "$COMPLETIONSDIR/invpnctl"
 check_file "$COMPLETIONSDIR/invpn-pki"
 check_file "$SYSCONFDIR/invpn/invpn.conf.example"
@@ -258,7 +259,7 @@ expect_completion() {
     fi
 }
 
-for c in invpnctl invpn-pki; do
+for c in invpnd invpnctl invpn-pki; do
     if bash -n "$dest$COMPLETIONSDIR/$c" 2>"$work/bash.err"; then
         ok "completion $c: bash syntax"
     else
@@ -274,6 +275,39 @@ if [[ -n $bash_completion ]]; then
     expect_completion "$ctl" "invpnctl -s /x --js" --json
     expect_completion "$ctl" "invpnctl help tr" traceroute
     expect_completion "$ctl" "invpnctl status " # nothing follows status
+    expect_completion "$ctl" "invpnctl --wi" --wide
+    # invpnd: its options, every key of its --help as --KEY, values
+    dc=$dest$COMPLETIONSDIR/invpnd
+    mapfile -t help_keys < <("$dest$SBINDIR/invpnd" --help |
+        sed -n '/^Keys:/,$ s/^  \(--[a-z_][a-z0-9_]*\).*/\1/p')
+    if [[ ${#help_keys[@]} -lt 20 ]]; then
+        not_ok "invpnd --help lists its keys (found ${#help_keys[@]})"
+    else
+        # with invpnd in PATH, the keys come from its --help
+        PATH=$dest$SBINDIR:$PATH expect_offered "$dc" "invpnd --" --config --foreground --check --verbose \
+            --help --version "${help_keys[@]}"
+        # without it, the built-in list must hold every key too
+        PATH=/usr/bin:/bin expect_offered "$dc" "invpnd --" "${help_keys[@]}"
+    fi
+    # a key the daemon's --help has and the built-in list does not: from --help
+    mkdir -p "$work/fakebin"
+    printf '#!/bin/sh\nprintf "Usage: invpnd\\n\\nKeys:\\n  --zzz_new_key        new\\n"\n' \
+        >"$work/fakebin/invpnd"
+    chmod +x "$work/fakebin/invpnd"
+    PATH=$work/fakebin:/usr/bin:/bin expect_completion "$dc" "invpnd --zz" --zzz_new_key
+    expect_completion "$dc" "invpnd --no_in" --no_incoming
+    expect_completion "$dc" "invpnd --no-in" --no-incoming
+    expect_completion "$dc" "invpnd --mdns " yes no
+    expect_completion "$dc" "invpnd --no-relay n" no
+    expect_completion "$dc" "invpnd --offload --of" --offload
+    expect_completion "$dc" "invpnd --log_level " error warning notice info debug
+    expect_completion "$dc" "invpnd --log-level=d" debug
+    expect_completion "$dc" "invpnd --port " # a number: nothing to offer
+    expect_completion "$dc" "invpnd --cert node/node.c" node/node.crt node/node.csr
+    expect_offered "$dc" "invpnd --key node/" node/node.key
+    expect_offered "$dc" "invpnd --ca node/" node/ca.crt
+    expect_offered "$dc" "invpnd -c node/" node/node.key
+    expect_offered "$dc" "invpnd --user ro" root
     expect_completion "$pkic" "invpn-pki re" revoke
     expect_completion "$pkic" "invpn-pki init-ca --" --rsa --days --name --help
     expect_completion "$pkic" "invpn-pki revoke --reason key" keyCompromise

@@ -10,8 +10,11 @@
 # Checks: `health` from n1 lists all five with their links; `traceroute n5`
 # prints exactly the four hops there and back; `graph` is valid DOT with
 # exactly the four edges; every --json output parses and has the documented
-# keys; invpnctl with no daemon exits 1 with one line; 50 control clients at
-# once and one that never reads do not disturb forwarding.
+# keys; every table fits 100 columns and --wide shows more; status says mdns
+# is off and there is no DNS name; a lone node n6 (no links at all) prints
+# its empty lists as [] exactly; invpnctl with no daemon exits 1 with one
+# line; 50 control clients at once and one that never reads do not disturb
+# forwarding.
 . "$(dirname "$0")/lib.sh"
 it_init dot
 [ -n "$INVPNCTL" ] || it_missing "this test needs invpnctl (INVPNCTL)"
@@ -103,6 +106,60 @@ check "nodes --json keys" json_ok "$(n3_json nodes)" '(.nodes | length > 0) and 
 for c in status peers routes nodes; do
 	check "$c (table) exits 0" "$INVPNCTL" -s "$IT_WORK/n3.sock" $c
 done
+
+# ---- tables fit 100 columns; --wide shows every column
+quiet() { "$@" >/dev/null; }
+widest() { awk '{ n = length($0); if (n > m) m = n } END { print m + 0 }'; }
+for c in status peers routes nodes; do
+	for n in n1 n3; do
+		out=$("$INVPNCTL" -s "$IT_WORK/$n.sock" $c)
+		w=$(widest <<<"$out")
+		check "$c on $n: every line fits 100 columns (widest $w)" [ "$w" -le 100 ]
+	done
+done
+out=$(ctl_n1 health --wait 1)
+w=$(widest <<<"$out")
+check "health: every line fits 100 columns (widest $w)" [ "$w" -le 100 ]
+out=$("$INVPNCTL" -s "$IT_WORK/n3.sock" peers)
+diag "peers on n3:"; sed 's/^/#   /' <<<"$out"
+check "peers shows traffic by default (RX BYTES, TX BYTES)" grep -q "RX BYTES.*TX BYTES" <<<"$out"
+wide=$("$INVPNCTL" -s "$IT_WORK/n3.sock" --wide peers)
+diag "peers --wide on n3:"; sed 's/^/#   /' <<<"$wide"
+w=$(widest <<<"$wide")
+check "peers --wide is wider than 100 columns ($w)" [ "$w" -gt 100 ]
+check "peers --wide adds TLS, CIPHER, frame counts and QUEUED" \
+	grep -Eq "TLS +CIPHER .*RX FRAMES .*TX FRAMES .*QUEUED" <<<"$wide"
+check "peers --wide shows the cipher of each link" \
+	[ "$(grep -Ec ' up .*TLSv1\.3 +TLS_' <<<"$wide")" -eq 2 ]
+check "peers --wide after the command works too" quiet "$INVPNCTL" -s "$IT_WORK/n3.sock" peers --wide
+
+# ---- status: mDNS and DNS
+json=$("$INVPNCTL" -s "$IT_WORK/n3.sock" --json status)
+check "status --json: mdns.state is off (mdns = no), with the documented keys" \
+	quiet jq -e '.mdns.state == "off" and (.mdns | has("service_name") and has("browsing") and has("services") and has("resolved") and has("error") and has("retry_in_s"))' <<<"$json"
+check "status --json: dns is [] (no names in init or srv)" quiet jq -e '.dns == []' <<<"$json"
+out=$("$INVPNCTL" -s "$IT_WORK/n3.sock" status)
+check "status says mdns is off" grep -Eq '^mdns: +off \(mdns = no\)$' <<<"$out"
+check "status says there is no DNS name to look up" grep -Eq '^dns: +no names to look up' <<<"$out"
+
+# ---- a node with no links at all: empty lists are [] exactly
+ns_add n6
+make_node n6 02:00:5e:30:00:06
+start_node n6 --min-links 0
+for c in peers routes nodes; do
+	json=$("$INVPNCTL" -s "$IT_WORK/n6.sock" --json $c)
+	check "lone n6: $c --json prints \"$c\": [] on one line" grep -qx "  \"$c\": \[\]" <<<"$json"
+	check "lone n6: $c --json has no empty multi-line array" not grep -Eq '\[$' <<<"$json"
+done
+json=$("$INVPNCTL" -s "$IT_WORK/n6.sock" --json status)
+check "lone n6: status --json prints \"dns\": []" grep -qx '  "dns": \[\],' <<<"$json"
+json=$("$INVPNCTL" -s "$IT_WORK/n6.sock" --json health --wait 0.5)
+check "lone n6: health --json prints \"answers\": []" \
+	grep -Eqx '  "answers": \[\],?' <<<"$json"
+check "lone n6: ... and its own empty trace as []" grep -qx '    "trace": \[\],' <<<"$json"
+out=$("$INVPNCTL" -s "$IT_WORK/n6.sock" peers)
+check "lone n6: peers says there are no links ($out)" [ "$out" = "no links" ]
+check "SIGTERM: n6 exits with status 0" stop_node n6
 
 # ---- no daemon
 out=$("$INVPNCTL" -s "$IT_WORK/nothing.sock" status 2>&1)

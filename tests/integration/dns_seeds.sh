@@ -14,7 +14,9 @@
 #
 # Every node is told only DNS names (n4 also gets one that does not resolve,
 # which must give a warning, not an exit). mDNS is off everywhere; the
-# nodes find the server through /etc/netns/<ns>/resolv.conf.
+# nodes find the server through /etc/netns/<ns>/resolv.conf. invpnctl status
+# says how each name is doing: resolved (how many addresses, SRV targets) or
+# failed and why, and when it is looked up next.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disco_lib.sh"
 it_require_feature dns
@@ -60,6 +62,35 @@ check "n4 keeps running and links up by its other seed, an /etc/hosts name" wait
 warns=$(grep -c "dns: nowhere.mesh.test" "$IT_WORK/n4.log")
 check "the failure is warned about once, not on every retry ($warns lines)" [ "$warns" -eq 1 ]
 check "the DNS server was asked for the SRV record" grep -q "query\[SRV\] _invpn._tcp.mesh.test" "$IT_WORK/dnsmasq.log"
+
+# ---- what status says about each name
+# dns_entry NODE NAME JQ-TEST - NODE's status has a dns entry NAME for which JQ-TEST holds
+dns_entry() {
+	ctl "$1" status | jq -e --arg n "$2" "[.dns[] | select(.name == \$n) | $3] == [true]" >/dev/null
+}
+check "n3: seed.mesh.test is ok with 1 address, next lookup within 5 min" \
+	wait_for 10 dns_entry n3 seed.mesh.test \
+	'.type == "seed" and .state == "ok" and .addresses == 1 and .error == null and .fails == 0 and .next_lookup_s > 0 and .next_lookup_s <= 300'
+check "n2: _invpn._tcp.mesh.test is ok: 2 SRV targets, 1 address (gone.mesh.test has none)" \
+	wait_for 10 dns_entry n2 _invpn._tcp.mesh.test \
+	'.type == "srv" and .state == "ok" and .targets == 2 and .addresses == 1 and .error == null'
+check "n4: nowhere.mesh.test failed, with a reason and a retry" \
+	wait_for 10 dns_entry n4 nowhere.mesh.test \
+	'.state == "failed" and (.error | type == "string" and length > 0) and .fails >= 1 and .addresses == 0 and (.next_lookup_s | type == "number")'
+check "n4: hosts-seed (/etc/hosts) is ok with 1 address" \
+	wait_for 10 dns_entry n4 hosts-seed '.state == "ok" and .addresses == 1'
+check "n1 (no names) has dns []" [ "$(ctlq n1 status '.dns == []')" = true ]
+if [ -n "$INVPNCTL" ]; then
+	out=$("$INVPNCTL" -s "$IT_WORK/n4.sock" status)
+	diag "n4 status:"; sed 's/^/#   /' <<<"$out"
+	check "n4's status table: nowhere.mesh.test failed (why), retry in ..." \
+		grep -Eq '^ *(dns: +)?nowhere\.mesh\.test: failed \([A-Za-z][^;]*; [0-9]+ in a row\), retry in [0-9]' <<<"$out"
+	check "n4's status table: hosts-seed: 1 address, next lookup in ..." \
+		grep -Eq '^ *(dns: +)?hosts-seed: 1 address, next lookup in [0-9]' <<<"$out"
+	out=$("$INVPNCTL" -s "$IT_WORK/n2.sock" status)
+	check "n2's status table: the SRV domain with its targets and addresses" \
+		grep -Eq '^dns: +_invpn\._tcp\.mesh\.test \(SRV\): 2 targets, 1 address, next lookup in' <<<"$out"
+fi
 
 for i in 4 3 2 1; do
 	check "SIGTERM: n$i exits with status 0" stop_node n$i

@@ -10,7 +10,8 @@
 #
 # Checks: all nodes reach >= 2 links, all 12 ordered pairs ping within 15 s
 # of the start; the addresses were learned from "mdns"; own services are
-# not dialled (no link to self).
+# not dialled (no link to self); status says each node's service is published
+# and it sees the 3 others' (counted once each, not per interface/protocol).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disco_lib.sh"
 it_require_feature mdns
@@ -72,6 +73,21 @@ for ((i = 1; i <= N; i++)); do
 done
 check "no node dialled its own service ($selfs logged a link to self)" [ $selfs -eq 0 ]
 check "n1 published its service with its MAC in TXT" browse_has n2 "mac=${NODE_MAC[n1]}"
+
+# mdns_sees NODE N - NODE's status: published, browsing, N other services seen
+mdns_sees() {
+	ctl "$1" status | jq -e --argjson n "$2" \
+		'.mdns | .state == "published" and (.service_name | startswith("invpn ")) and .browsing and .services == $n and .resolved >= $n and .error == null and .retry_in_s == null' >/dev/null
+}
+for ((i = 1; i <= N; i++)); do
+	check "n$i: status says mdns published, $((N - 1)) other services seen" wait_for 10 mdns_sees n$i $((N - 1))
+done
+if [ -n "$INVPNCTL" ]; then
+	out=$("$INVPNCTL" -s "$IT_WORK/n1.sock" status)
+	diag "n1 status: $(grep '^mdns:' <<<"$out")"
+	check "n1's status table: published as its name, 3 services seen" \
+		grep -Eq "^mdns: +published as 'invpn 02005e200001', 3 services seen\$" <<<"$out"
+fi
 
 for ((i = N; i >= 1; i--)); do
 	check "SIGTERM: n$i exits with status 0" stop_node n$i

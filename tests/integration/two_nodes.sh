@@ -10,8 +10,10 @@
 #  +----------------------+           +----------------------+
 #
 # Checks: one link each; IPv4 ping both ways; IPv6 link-local ping both ways
-# (neighbour discovery is multicast, flooded as BROADCAST); SIGTERM gives
-# exit status 0, removes the TAP and the control socket, writes the cache.
+# (neighbour discovery is multicast, flooded as BROADCAST); a, which b dialled,
+# records a last success for b's announced address too (nodes, and the cache);
+# SIGTERM gives exit status 0, removes the TAP and the control socket, writes
+# the cache.
 . "$(dirname "$0")/lib.sh"
 it_init
 
@@ -44,6 +46,22 @@ check "b's link is to a" peer_up b $MAC_A
 check "a has a route to b" wait_for 10 has_route a $MAC_B
 check "b has a route to a" wait_for 10 has_route b $MAC_A
 
+# b dialled a: on a, b's address is its announced port at the IP it came from,
+# and the incoming link is a success for it (the route above came from b's
+# ANNOUNCE, so it has been handled)
+last=$(ctlq a nodes ".nodes[] | select(.mac == \"$MAC_B\" and .address == \"198.18.1.2:41744\") | .last_success")
+check "a records a last success for b (incoming) at 198.18.1.2:41744 (last_success $last)" \
+	grep -Eqx '[1-9][0-9]*' <<<"$last"
+last=$(ctlq b nodes ".nodes[] | select(.mac == \"$MAC_A\" and .address == \"198.18.1.1:41744\") | .last_success")
+check "b records a last success for a (outgoing) at 198.18.1.1:41744 (last_success $last)" \
+	grep -Eqx '[1-9][0-9]*' <<<"$last"
+if [ -n "$INVPNCTL" ]; then
+	out=$("$INVPNCTL" -s "$IT_WORK/a.sock" nodes)
+	diag "a's nodes:"; sed 's/^/#   /' <<<"$out"
+	check "invpnctl nodes on a shows LAST SUCCESS for b" \
+		grep -Eq "^$MAC_B +198\.18\.1\.2:41744 .* [0-9][0-9hmds]* ago( |\$)" <<<"$out"
+fi
+
 check "IPv4 ping a -> b" ping_ok a 10.201.0.2 3
 diag "a -> b answered at attempt $PING_TRIES"
 check "IPv4 ping b -> a" ping_ok b 10.201.0.1 3
@@ -71,8 +89,10 @@ for n in a b; do
 	check "$n's control socket is removed" [ ! -e "$IT_WORK/$n.sock" ]
 	check "$n's cache file is written" [ -s "$IT_WORK/$n.cache" ]
 done
-check "a's cache names b at 198.18.1.2:41744" grep -Eq "^$MAC_B 198\.18\.1\.2 41744 " "$IT_WORK/a.cache"
-check "b's cache names a at 198.18.1.1:41744" grep -Eq "^$MAC_A 198\.18\.1\.1 41744 " "$IT_WORK/b.cache"
+check "a's cache names b at 198.18.1.2:41744, with a last success (incoming)" \
+	grep -Eq "^$MAC_B 198\.18\.1\.2 41744 [a-z]+ [1-9][0-9]*\$" "$IT_WORK/a.cache"
+check "b's cache names a at 198.18.1.1:41744, with a last success (outgoing)" \
+	grep -Eq "^$MAC_A 198\.18\.1\.1 41744 [a-z]+ [1-9][0-9]*\$" "$IT_WORK/b.cache"
 check "a logged the shutdown" log_has a 'signal 15: shutting down'
 
 done_testing

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include "avahi_poll.h"
 #include "loop.h"
+#include "mdns.h"
 
 static struct loop loop;
 static void *api_arg; /* the AvahiPoll, as the callbacks' userdata */
@@ -140,11 +142,74 @@ static void timeouts(void **state)
 	loop_fini(&loop);
 }
 
+/* The mDNS states invpnctl status shows: one documented name each; off without mdns. */
+static void mdns_states(void **state)
+{
+	static const char *const want[MDNS_STATE_COUNT] = {
+		"off", "no_dbus", "no_daemon", "registering", "published", "browsing", "failed",
+	};
+	struct mdns_info mi;
+
+	for (int s = 0; s < MDNS_STATE_COUNT; s++)
+		assert_string_equal(mdns_state_name((enum mdns_state)s), want[s]);
+	assert_string_equal(mdns_state_name(MDNS_STATE_COUNT), "?");
+	memset(&mi, 0xff, sizeof(mi));
+	mdns_get_info(NULL, &mi); /* mDNS off */
+	assert_int_equal(mi.state, MDNS_OFF);
+	assert_null(mi.service_name);
+	assert_null(mi.error);
+	assert_false(mi.browsing);
+	assert_false(mi.retrying);
+	assert_int_equal(mi.services, 0);
+}
+
+/* Services are counted by name, whatever Avahi reports per interface and protocol. */
+static void mdns_seen_by_name(void **state)
+{
+	static struct mdns_seen s;
+	char name[80];
+
+	mdns_seen_add(&s, "invpn 1"); /* IPv4 on eth0 */
+	mdns_seen_add(&s, "invpn 1"); /* IPv6 on eth0 */
+	mdns_seen_add(&s, "invpn 2");
+	assert_int_equal(s.n, 2);
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 2); /* still there over IPv6 */
+	mdns_seen_remove(&s, "invpn 3"); /* never seen: nothing */
+	assert_int_equal(s.n, 2);
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].name, "invpn 2");
+	mdns_seen_remove(&s, "invpn 1");
+	assert_int_equal(s.n, 1);
+	mdns_seen_remove(&s, "invpn 2");
+	assert_int_equal(s.n, 0);
+
+	/* bounded: names past the limit and over-long names are not counted */
+	for (unsigned i = 0; i < MDNS_MAX_SEEN + 10; i++) {
+		snprintf(name, sizeof(name), "invpn %u", i);
+		mdns_seen_add(&s, name);
+	}
+	assert_int_equal(s.n, MDNS_MAX_SEEN);
+	mdns_seen_remove(&s, "invpn 0");
+	assert_int_equal(s.n, MDNS_MAX_SEEN - 1);
+	s.n = 0;
+	memset(name, 'x', 64);
+	name[64] = '\0';
+	mdns_seen_add(&s, name);
+	assert_int_equal(s.n, 0);
+	name[63] = '\0';
+	mdns_seen_add(&s, name);
+	assert_int_equal(s.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_watches_on_one_fd),
 		cmocka_unit_test(timeouts),
+		cmocka_unit_test(mdns_states),
+		cmocka_unit_test(mdns_seen_by_name),
 	};
 
 	return cmocka_run_group_tests_name("avahi_poll", tests, NULL, NULL);

@@ -682,6 +682,60 @@ static void test_cache_parse_line(void **state)
 	}
 }
 
+/* An incoming link's success: on the announced address, kept in the cache. */
+static void test_inbound_success(void **state)
+{
+	struct tmp *t = *state;
+	struct nodes n, back;
+	uint8_t m[MAC_LEN];
+	struct node_addr *a, *b;
+	struct addr x5 = v4("192.0.2.5", 41744), x6 = v4("192.0.2.6", 41744);
+	char *text;
+	const uint64_t now = 1700000000000ULL;
+
+	mac_n(m, 5);
+	assert_int_equal(nodes_init(&n, 8), 0);
+	/* not known yet: added from the mesh, with the success */
+	n.dirty = false;
+	a = nodes_inbound_success(&n, m, (struct sockaddr *)&x5.ss, x5.len, now);
+	assert_non_null(a);
+	assert_true(a->has_mac);
+	assert_memory_equal(a->mac, m, MAC_LEN);
+	assert_int_equal(a->source, NODE_SRC_MESH);
+	assert_int_equal(a->last_success_wall_ms, now);
+	assert_true(n.dirty);
+	assert_int_equal(count(&n), 1);
+
+	/* already known (from the config) and failing: the same entry, our dial backoff kept */
+	b = add(&n, m, x6, NODE_SRC_CONFIG, now);
+	b->fails = 3;
+	b->next_try_ms = 99999;
+	n.dirty = false;
+	a = nodes_inbound_success(&n, m, (struct sockaddr *)&x6.ss, x6.len, now + 10);
+	assert_ptr_equal(a, b);
+	assert_int_equal(a->last_success_wall_ms, now + 10);
+	assert_int_equal(a->fails, 3);
+	assert_int_equal(a->next_try_ms, 99999);
+	assert_int_equal(a->source, NODE_SRC_CONFIG);
+	assert_true(n.dirty);
+	assert_int_equal(count(&n), 2);
+
+	/* and the cache keeps it, with its time, most recent first */
+	assert_int_equal(cache_save(&n, t->path), 0);
+	text = read_file(t->path);
+	assert_string_equal(text, "# invpn peer cache v1\n"
+				  "02:00:00:00:00:05 192.0.2.6 41744 config 1700000000010\n"
+				  "02:00:00:00:00:05 192.0.2.5 41744 mesh 1700000000000\n");
+	free(text);
+	assert_int_equal(nodes_init(&back, 8), 0);
+	assert_int_equal(cache_load(&back, t->path, now + 20), 2);
+	a = find(&back, x5);
+	assert_non_null(a);
+	assert_int_equal(a->last_success_wall_ms, now);
+	nodes_fini(&back);
+	nodes_fini(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -694,6 +748,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_limits, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_cache_corrupt, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_cache_parse_line),
+		cmocka_unit_test_setup_teardown(test_inbound_success, setup_tmp, teardown_tmp),
 	};
 
 	return cmocka_run_group_tests_name("nodes_cache", tests, NULL, NULL);

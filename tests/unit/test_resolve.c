@@ -67,12 +67,37 @@ static void keeps_every_record(void **state)
 	resolve_srv_order(v, 1, xorshift, &seed);
 }
 
+/* What invpnctl status shows for a name: the last answer, even during a refresh. */
+static void state_names(void **state)
+{
+	struct resolve_info ri = {0};
+
+	assert_string_equal(resolve_state_name(&ri), "resolving");
+	ri.busy = true;
+	assert_string_equal(resolve_state_name(&ri), "resolving");
+	ri.done = ri.ok = true;
+	assert_string_equal(resolve_state_name(&ri), "ok");
+	ri.busy = false;
+	assert_string_equal(resolve_state_name(&ri), "ok");
+	ri.ok = false;
+	assert_string_equal(resolve_state_name(&ri), "failed");
+	ri.busy = true;
+	assert_string_equal(resolve_state_name(&ri), "failed");
+
+	/* no names to resolve: nothing to show */
+	assert_int_equal(resolve_count(NULL), 0);
+	ri.name = "x";
+	assert_false(resolve_get_info(NULL, 0, &ri));
+	assert_null(ri.name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(priorities_come_first),
 		cmocka_unit_test(weights_decide_how_often_first),
 		cmocka_unit_test(keeps_every_record),
+		cmocka_unit_test(state_names),
 	};
 
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);
