@@ -28,8 +28,8 @@ packages=(
 	dbus avahi-daemon avahi-utils dnsmasq-base
 	# man pages, unit checks, completions, install test
 	scdoc man-db systemd bash-completion
-	# fuzzing with libFuzzer (clang)
-	clang "$clang_rt"
+	# fuzzing with libFuzzer (clang); static analysis and formatting (CI, lint)
+	clang "$clang_rt" clang-tools clang-format python3
 )
 
 installed() {

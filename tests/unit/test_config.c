@@ -61,9 +61,9 @@ static void test_defaults(void **state)
 	char err[CONFIG_ERR_SIZE];
 
 	config_init(&c);
-	assert_string_equal(c.key, "/etc/invpn/node.key");
-	assert_string_equal(c.cert, "/etc/invpn/node.crt");
-	assert_string_equal(c.ca, "/etc/invpn/ca.crt");
+	assert_string_equal(c.key, CONFIG_DIR "/node.key");
+	assert_string_equal(c.cert, CONFIG_DIR "/node.crt");
+	assert_string_equal(c.ca, CONFIG_DIR "/ca.crt");
 	assert_null(c.crl);
 	assert_int_equal(c.port, CONFIG_DEFAULT_PORT);
 	assert_int_equal(c.port, 41744);
@@ -309,7 +309,7 @@ static void test_help_defaults(void **state)
 		"(default: /var/lib/invpn/peers.cache)\n",
 		/* too long for one line: the default goes below, under the meaning */
 		"  --cert               certificate file (PEM); its CN is this node's MAC\n"
-		"                       (default: /etc/invpn/node.crt)\n",
+		"                       (default: " CONFIG_DIR "/node.crt)\n",
 	};
 	char *out = help_text();
 
