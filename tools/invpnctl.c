@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":s:jw:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			o.socket = optarg;
+			o.socket = optarg ? optarg : ""; /* getopt gives one; the analyzer cannot know */
 			break;
 		case 'j':
 			o.json = true;

@@ -311,6 +311,8 @@ static void strset_sort(struct strset *s)
 {
 	size_t k = 0;
 
+	if (!s->n)
+		return;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_mac);
 	for (size_t i = 0; i < s->n; i++) {
 		if (!k || strcmp(s->v[k - 1], s->v[i]))
