@@ -26,11 +26,14 @@ struct key_def {
 	const char *unset; /* what the default means where config_init sets nothing */
 };
 
+/* initializer macros: clang-format cannot lay them out */
+/* clang-format off */
 #define STR(k, h) {#k, KEY_STR, offsetof(struct config, k), 0, 0, 0, h, NULL}
 #define STR_UNSET(k, h, u) {#k, KEY_STR, offsetof(struct config, k), 0, 0, 0, h, u}
 #define UINT(k, lo, hi, h) \
 	{#k, KEY_UINT, offsetof(struct config, k), lo, hi, sizeof(((struct config *)0)->k), h, NULL}
 #define BOOL(k, h) {#k, KEY_BOOL, offsetof(struct config, k), 0, 0, 0, h, NULL}
+/* clang-format on */
 
 static const struct key_def keys[] = {
 	STR(key, "private key file (PEM)"),
