@@ -534,7 +534,8 @@ static void link_resume(struct link *l)
 	link_read(l);
 }
 
-uint8_t *link_reserve(struct link *l, size_t n, bool control)
+/* Room for n more bytes of output, or NULL if the frame must be dropped (counted). */
+static uint8_t *link_reserve(struct link *l, size_t n, bool control)
 {
 	size_t cap = control ? LINK_OUT_CAP : LINK_OUT_DATA_CAP;
 
@@ -556,7 +557,8 @@ uint8_t *link_reserve(struct link *l, size_t n, bool control)
 	return l->out + l->out_end;
 }
 
-void link_commit(struct link *l, size_t n)
+/* Queue the n bytes written into the space link_reserve returned. */
+static void link_commit(struct link *l, size_t n)
 {
 	l->out_end += n;
 	l->c.tx_frames++;

@@ -148,13 +148,10 @@ void link_close(struct link *l, const char *reason);
 void link_protocol_error(struct link *l, const char *why);
 
 /**
- * Room for n more bytes of output, or NULL if the frame must be dropped (the
- * drop is counted). Control frames may use the reserve above LINK_OUT_DATA_CAP.
+ * Copy a whole wire frame into the output buffer; false if it was dropped
+ * (counted: the buffer is full). Control frames may use the reserve above
+ * LINK_OUT_DATA_CAP, data frames not.
  */
-uint8_t *link_reserve(struct link *l, size_t n, bool control);
-/** Queue the n bytes written into the space link_reserve returned. */
-void link_commit(struct link *l, size_t n);
-/** Copy a whole wire frame into the output buffer; false if dropped. */
 bool link_send(struct link *l, const void *frame, size_t n, bool control);
 
 /** Bytes queued for output. */
