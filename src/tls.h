@@ -9,6 +9,18 @@
 
 struct config;
 
+/*
+ * At most this many CA certificates between a node's certificate and the
+ * trust anchor in the ca file (OpenSSL's verify depth): 1 allows one
+ * intermediate CA, which invpn-pki never makes; a longer chain is refused.
+ */
+#define TLS_VERIFY_DEPTH 1
+/* TLS 1.2 suites: ECDHE and AEAD only (TLS 1.3 has nothing else) */
+#define TLS12_CIPHERS                                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                 \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                 \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+
 struct tls {
 	SSL_CTX *ctx;
 	uint8_t mac[MAC_LEN]; /* our own, from our certificate's CN */
