@@ -207,6 +207,9 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "drop_tap_write", c->drop_tap_write);
 	add_u64(o, "bad_frames", lc->bad_frames);
 	add_u64(o, "links_refused", lc->refused);
+	add_u64(o, "links_refused_per_addr", lc->refused_per_addr);
+	add_u64(o, "links_refused_full", lc->refused_full);
+	add_u64(o, "links_closed_silent", lc->closed_silent);
 	add_u64(o, "drop_offload", c->drop_offload);
 	return o;
 }

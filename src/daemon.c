@@ -66,6 +66,7 @@ static void on_listen(struct loop_io *io, uint32_t events)
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		const char *why;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -79,11 +80,12 @@ static void on_listen(struct loop_io *io, uint32_t events)
 			}
 			return;
 		}
-		if (d->links.n_pending_in >= DAEMON_MAX_PENDING) {
-			d->links.c.refused++;
+		if (link_admit(&d->links, (struct sockaddr *)&ss, &why) < 0) {
+			char who[64];
+
+			addr_format((struct sockaddr *)&ss, who, sizeof(who));
 			log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING,
-					"too many unfinished handshakes (%d): connection refused",
-					DAEMON_MAX_PENDING);
+					"connection from %s refused: %s", who, why);
 			close(fd);
 			continue;
 		}

@@ -20,8 +20,6 @@ struct resolve;
 struct mdns;
 
 #define DAEMON_MAX_LISTEN 2
-/* incoming connections that have not finished TLS yet, at most */
-#define DAEMON_MAX_PENDING 256
 #define DAEMON_MAX_ROUTES 4096
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
