@@ -406,6 +406,20 @@ static void round_done(struct health_round *r)
 	/* what the round did not keep: repeats from one node, and what passed its bounds */
 	add_u64(o, "answers_duplicate", r->dup);
 	add_u64(o, "answers_dropped", r->over);
+	/* linked peers the request was not sent to, and why */
+	answers = json_object_new_array();
+	for (size_t i = 0; i < r->n_not_asked && i < HEALTH_MAX_NOT_ASKED; i++) {
+		struct json_object *na = json_object_new_object();
+
+		json_object_object_add(na, "mac", json_mac(r->not_asked[i]));
+		json_object_object_add(na, "why",
+				       json_object_new_string("sent no CAPS: an original node, "
+							      "whose HEALTH REQUEST handler "
+							      "can hang it"));
+		json_object_array_add(answers, na);
+	}
+	json_object_object_add(o, "not_asked", answers);
+	add_u64(o, "not_asked_count", r->n_not_asked);
 	health_round_end(r);
 	c->waiting = false;
 	c->last_ms = loop_clock_ms();

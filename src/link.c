@@ -442,6 +442,22 @@ static void parse_frames(struct link *l)
 		if (l->in_len - pos - PROTO_LEN_SIZE < len)
 			break;
 		l->c.rx_frames++;
+		if (!strcmp(proto_type_name(l->in[pos + PROTO_LEN_SIZE]), "unknown")) {
+			if (++l->unknown_run >= LINK_MAX_UNKNOWN_RUN) {
+				char why[160];
+
+				snprintf(why, sizeof(why),
+					 "%u frames of unknown types in a row (the last type 0x%02x, "
+					 "len %zu): the stream is out of step",
+					 l->unknown_run, l->in[pos + PROTO_LEN_SIZE], len);
+				link_protocol_error(l, why);
+				return;
+			}
+		} else {
+			/* liveness: a frame we know (a malformed one closes the link) */
+			l->unknown_run = 0;
+			l->last_rx_ms = l->set->loop->now_ms;
+		}
 		if (!l->confirmed) {
 			/*
 			 * Only now is the dial a success: with TLS 1.3 the client is done
@@ -472,7 +488,6 @@ static void link_read(struct link *l)
 		if (n > 0) {
 			l->in_len += (size_t)n;
 			l->c.rx_bytes += (size_t)n;
-			l->last_rx_ms = l->set->loop->now_ms;
 			parse_frames(l);
 			/*
 			 * What we forward filled a link: read no more until it drains,

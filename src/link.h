@@ -57,6 +57,13 @@ enum link_state {
 #define LINK_PENDING_MAX 256
 #define LINK_PENDING_RESERVED 64
 #define LINK_KNOWN_ADDRS 256
+/*
+ * This many frames of unknown types in a row close a link: the stream is out
+ * of step (an original node's HEALTH REQUEST bug shifts it by 6 bytes), and
+ * its garbage must not keep the link alive. Only known, well-formed frames
+ * count as liveness.
+ */
+#define LINK_MAX_UNKNOWN_RUN 16
 /* a link that took no bytes for this long no longer holds the TAP back */
 #define LINK_STALL_MS 200
 
@@ -128,6 +135,8 @@ struct link {
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
 	bool rx_paused;   /* not reading: a link we forward to must drain first */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
+	bool peer_sent_caps; /* a CAPS came: not an original node (PROTOCOL: CAPS) */
+	unsigned unknown_run; /* frames of unknown types in a row */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
 	socklen_t addrlen;

@@ -54,7 +54,8 @@ t0=$(now_ms)
 out=$(timeout 10 "$INVPNCTL" -s "$SOCK" --json status 2>&1)
 rc=$?
 diag "invpnctl status with 100 idle clients: status $rc in $(($(now_ms) - t0)) ms"
-reply_ok() { jq -e '.ok == true' <<<"$1" >/dev/null; }
+# (jq -e on empty input succeeds: an empty reply must fail the check)
+reply_ok() { [ -n "$1" ] && jq -e '.ok == true' <<<"$1" >/dev/null; }
 check "invpnctl status answers with 100 idle clients (status $rc)" reply_ok "$out"
 for i in 1 2 3; do
 	out=$(timeout 10 "$INVPNCTL" -s "$SOCK" --json status 2>&1)

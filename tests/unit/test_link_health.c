@@ -344,17 +344,22 @@ static void collect(unsigned i, int64_t id, size_t extra_routes)
 
 static void test_health_round_bounds(void **state)
 {
-	struct link *a = fake_up(2), *b = fake_up(3);
+	struct link *a = fake_up(2), *b = fake_up(3), *orig = fake_up(4);
 	struct health_round r;
 	struct proto_health_resp got;
 
 	route_init(&routes, 16);
 	health_init(&health, &lp, &set, &routes, self_mac, next_id);
 	done_calls = 0;
+	a->peer_sent_caps = b->peer_sent_caps = true;
 	assert_int_equal(health_round_start(&health, &r, 1, round_done), 0);
-	/* the request went out on every link */
+	/* the request went out on every link whose peer sent CAPS... */
 	assert_int_equal(link_queued(a), PROTO_HDR_SIZE + PROTO_HREQ_FIXED);
 	assert_int_equal(link_queued(b), PROTO_HDR_SIZE + PROTO_HREQ_FIXED);
+	/* ...and not to an original node, which the round names */
+	assert_int_equal(link_queued(orig), 0);
+	assert_int_equal(r.n_not_asked, 1);
+	assert_memory_equal(r.not_asked[0], orig->peer_mac, MAC_LEN);
 	collect(1, 777, 0);
 	collect(1, 777, 0); /* the same node again: not kept */
 	collect(2, 555, 0); /* another round's: not ours */
