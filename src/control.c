@@ -240,6 +240,9 @@ static void do_status(struct client *c)
 		tls_expiry(&d->tls, &cert, &ca);
 		json_object_object_add(o, "cert_expires", json_object_new_int64(cert));
 		json_object_object_add(o, "ca_expires", json_object_new_int64(ca));
+		/* 0 without a CRL; past: still enforced, see invpnd(8) */
+		json_object_object_add(o, "crl_next_update",
+				       json_object_new_int64(tls_crl_next_update(&d->tls)));
 	}
 	json_object_object_add(o, "counters", counters_json(&d->counters, &d->links.c));
 	client_reply(c, o);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 
 const char *tls_errors(char *buf, size_t len)
 {
@@ -177,9 +178,34 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
 			ok = 0;
 		}
 	}
+	/*
+	 * A CRL past its nextUpdate is still enforced (a revoked certificate
+	 * stays refused) but does not stop the mesh: every handshake failing at
+	 * once is worse than a stale list. The operator is told loudly
+	 * (tls_warn_expiry, status, this line).
+	 */
+	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_CRL_HAS_EXPIRED) {
+		static struct ratelimit rl;
+
+		log_ratelimited(&rl, loop_clock_ms(), LOG_WARNING,
+				"our CRL has expired: still enforced, make a fresh one "
+				"(invpn-pki crl CA_DIR), copy it to every node and reload");
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 1;
+	}
 	if (ssl && !ok && !SSL_get_ex_data(ssl, depth_idx))
 		SSL_set_ex_data(ssl, depth_idx,
 				(void *)(intptr_t)(X509_STORE_CTX_get_error_depth(x) + 1));
+	return ok;
+}
+
+/* For our own checks (start, reload): an expired CRL is still used, as in verify_cb. */
+static int crl_expired_ok(int ok, X509_STORE_CTX *x)
+{
+	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_CRL_HAS_EXPIRED) {
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 1;
+	}
 	return ok;
 }
 
@@ -521,6 +547,7 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 
 		SSL_CTX_get0_chain_certs(t->ctx, &chain);
 		X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(t->ctx), own, chain);
+		X509_STORE_CTX_set_verify_cb(vctx, crl_expired_ok);
 		X509_STORE_CTX_set_depth(vctx, TLS_VERIFY_DEPTH);
 		ok = X509_verify_cert(vctx);
 		if (ok != 1) {
@@ -558,6 +585,7 @@ int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why)
 		return -ENOMEM;
 	}
 	X509_STORE_CTX_set_depth(v, TLS_VERIFY_DEPTH);
+	X509_STORE_CTX_set_verify_cb(v, crl_expired_ok);
 	ok = X509_verify_cert(v);
 	if (ok != 1)
 		*why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(v));
@@ -590,9 +618,40 @@ void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expi
 	}
 }
 
+long long tls_crl_next_update(const struct tls *t)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+	long long soonest = 0;
+
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+		const ASN1_TIME *next = crl ? X509_CRL_get0_nextUpdate(crl) : NULL;
+		struct tm tm;
+		long long e;
+
+		if (!next || ASN1_TIME_to_tm(next, &tm) != 1)
+			continue;
+		e = (long long)timegm(&tm);
+		if (!soonest || e < soonest)
+			soonest = e;
+	}
+	return soonest;
+}
+
 void tls_warn_expiry(const struct tls *t, int days)
 {
 	long long cert, ca, now = (long long)time(NULL), soon = now + (long long)days * 86400;
+	long long crl = tls_crl_next_update(t);
+
+	if (crl && crl < now)
+		log_warn("our CRL expired on %s: it is still enforced and the mesh keeps running, "
+			 "but make a fresh one now (invpn-pki crl CA_DIR), copy it to every node "
+			 "and reload",
+			 strtok(ctime(&(time_t){(time_t)crl}), "\n"));
+	else if (crl && crl < now + TLS_CRL_WARN_DAYS * 86400LL)
+		log_warn("our CRL expires on %s: make a fresh one (invpn-pki crl CA_DIR), copy it "
+			 "to every node and reload",
+			 strtok(ctime(&(time_t){(time_t)crl}), "\n"));
 
 	tls_expiry(t, &cert, &ca);
 	if (cert && cert < soon)

@@ -56,7 +56,14 @@ int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why);
 
 /** When our certificate and the soonest-expiring CA certificate expire (Unix time). */
 void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expires);
-/** Log a warning if our certificate or a CA expires within days. */
+/* warn this many days ahead of the CRL's nextUpdate (invpn-pki makes 30-day CRLs) */
+#define TLS_CRL_WARN_DAYS 7
+/** The soonest nextUpdate of the CRLs loaded (Unix time), 0 without a CRL. */
+long long tls_crl_next_update(const struct tls *t);
+/**
+ * Log a warning if our certificate or a CA expires within days, or the CRL
+ * within TLS_CRL_WARN_DAYS (or has: it is still enforced, see tls.c).
+ */
 void tls_warn_expiry(const struct tls *t, int days);
 
 /** Drain OpenSSL's error queue into buf (the first error, for logs); returns buf. */
