@@ -91,6 +91,9 @@ struct invpnd {
 	/* frames cut from a super-frame for a peer that cannot take it, one at a time */
 	uint8_t seg_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
 	bool stopping;
+	/* SIGHUP re-reads the configuration (file and command line) with this; NULL: not */
+	int (*read_config)(struct config *c, void *arg, char *err, size_t errlen);
+	void *read_config_arg;
 };
 
 /** A fresh broadcast id: wall-clock ms, strictly increasing (PROTOCOL.md). */
