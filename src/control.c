@@ -33,6 +33,9 @@ struct client {
 	size_t out_len, out_off;
 	uint64_t last_ms; /* last request or progress */
 	bool closed;
+	/* its credentials were refused: its first request is answered with why */
+	const char *refused;
+	char refused_why[160];
 	/* a health round in progress */
 	bool waiting;
 	struct ctl_request req;
@@ -46,9 +49,10 @@ struct control {
 	char *path;
 	struct client *clients, *dead;
 	size_t n_clients;
+	gid_t gid; /* the socket file's group: its members may use the socket */
 };
 
-static struct ratelimit ctl_rl;
+static struct ratelimit ctl_rl, refuse_rl;
 
 static void client_io(struct loop_io *io, uint32_t events);
 
@@ -205,6 +209,9 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "drop_tap_write", c->drop_tap_write);
 	add_u64(o, "bad_frames", lc->bad_frames);
 	add_u64(o, "links_refused", lc->refused);
+	add_u64(o, "links_refused_per_addr", lc->refused_per_addr);
+	add_u64(o, "links_refused_full", lc->refused_full);
+	add_u64(o, "links_closed_silent", lc->closed_silent);
 	add_u64(o, "drop_offload", c->drop_offload);
 	return o;
 }
@@ -285,6 +292,9 @@ static void do_status(struct client *c)
 		tls_expiry(&d->tls, &cert, &ca);
 		json_object_object_add(o, "cert_expires", json_object_new_int64(cert));
 		json_object_object_add(o, "ca_expires", json_object_new_int64(ca));
+		/* 0 without a CRL; past: still enforced, see invpnd(8) */
+		json_object_object_add(o, "crl_next_update",
+				       json_object_new_int64(tls_crl_next_update(&d->tls)));
 	}
 	json_object_object_add(o, "mdns", mdns_json(d));
 	json_object_object_add(o, "dns", dns_json(d));
@@ -453,6 +463,20 @@ static void round_done(struct health_round *r)
 	/* what the round did not keep: repeats from one node, and what passed its bounds */
 	add_u64(o, "answers_duplicate", r->dup);
 	add_u64(o, "answers_dropped", r->over);
+	/* linked peers the request was not sent to, and why */
+	answers = json_object_new_array();
+	for (size_t i = 0; i < r->n_not_asked && i < HEALTH_MAX_NOT_ASKED; i++) {
+		struct json_object *na = json_object_new_object();
+
+		json_object_object_add(na, "mac", json_mac(r->not_asked[i]));
+		json_object_object_add(na, "why",
+				       json_object_new_string("sent no CAPS: an original node, "
+							      "whose HEALTH REQUEST handler "
+							      "can hang it"));
+		json_object_array_add(answers, na);
+	}
+	json_object_object_add(o, "not_asked", answers);
+	add_u64(o, "not_asked_count", r->n_not_asked);
 	health_round_end(r);
 	c->waiting = false;
 	c->last_ms = loop_clock_ms();
@@ -479,6 +503,11 @@ static void handle_request(struct client *c, const char *line, size_t len)
 	const char *why;
 
 	c->last_ms = loop_clock_ms();
+	if (c->refused) {
+		reply_error(c, c->refused);
+		client_close(c);
+		return;
+	}
 	if (ctl_parse_request(line, len, &req, &why) < 0) {
 		reply_error(c, why);
 		return;
@@ -552,6 +581,65 @@ static void client_io(struct loop_io *io, uint32_t events)
 		client_read(c);
 }
 
+/*
+ * May this peer use the socket? Root, the daemon's own user, or a member of
+ * the socket file's group (primary or supplementary): the file's mode is a
+ * first gate, this one holds even if someone loosens the mode. 0, or
+ * -EACCES with why written.
+ */
+static int peer_allowed(const struct control *ctl, int fd, char *why, size_t whylen)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t groups[256];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		snprintf(why, whylen, "permission denied: cannot read the client's credentials: %s",
+			 strerror(errno));
+		return -EACCES;
+	}
+	if (cr.uid == 0 || cr.uid == geteuid() || cr.gid == ctl->gid)
+		return 0;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+		for (size_t i = 0; i < len / sizeof(groups[0]); i++) {
+			if (groups[i] == ctl->gid)
+				return 0;
+		}
+	}
+	snprintf(why, whylen,
+		 "permission denied: uid %u is neither root nor in the control socket's group "
+		 "(gid %u)",
+		 (unsigned)cr.uid, (unsigned)ctl->gid);
+	return -EACCES;
+}
+
+/*
+ * Make room for one more client: close a refused one, else the one idle the
+ * longest (a client waiting on a health round is busy, not idle); a refused
+ * newcomer may only push out another refused one. False if there is none.
+ */
+static bool evict_idle(struct control *ctl, bool for_refused)
+{
+	struct client *oldest = NULL;
+
+	for (struct client *c = ctl->clients; c; c = c->next) {
+		if (c->waiting || c->out_len || (for_refused && !c->refused))
+			continue;
+		if (!oldest || (c->refused && !oldest->refused) ||
+		    (!c->refused == !oldest->refused && c->last_ms < oldest->last_ms))
+			oldest = c;
+	}
+	if (!oldest)
+		return false;
+	log_ratelimited(&ctl_rl, loop_clock_ms(), LOG_NOTICE,
+			"control: %d clients: closed the one idle for longest (%llu ms) for a new one",
+			CONTROL_MAX_CLIENTS,
+			(unsigned long long)(loop_clock_ms() - oldest->last_ms));
+	client_close(oldest);
+	return true;
+}
+
 static void on_accept(struct loop_io *io, uint32_t events)
 {
 	struct control *ctl = container_of(io, struct control, io);
@@ -559,12 +647,18 @@ static void on_accept(struct loop_io *io, uint32_t events)
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct client *c;
+		char why[160];
+		bool refused;
 
 		if (fd < 0)
 			return;
-		if (ctl->n_clients >= CONTROL_MAX_CLIENTS) {
+		refused = peer_allowed(ctl, fd, why, sizeof(why)) < 0;
+		if (refused) {
+			log_ratelimited(&refuse_rl, loop_clock_ms(), LOG_NOTICE, "control: %s", why);
+		}
+		if (ctl->n_clients >= CONTROL_MAX_CLIENTS && !evict_idle(ctl, refused)) {
 			log_ratelimited(&ctl_rl, loop_clock_ms(), LOG_WARNING,
-					"control: more than %d clients: connection refused",
+					"control: %d clients, all busy: connection refused",
 					CONTROL_MAX_CLIENTS);
 			close(fd);
 			continue;
@@ -577,6 +671,11 @@ static void on_accept(struct loop_io *io, uint32_t events)
 		}
 		c->ctl = ctl;
 		c->last_ms = loop_clock_ms();
+		if (refused) {
+			/* kept until it asks, so that it reads why rather than a reset */
+			snprintf(c->refused_why, sizeof(c->refused_why), "%s", why);
+			c->refused = c->refused_why;
+		}
 		c->next = ctl->clients;
 		if (ctl->clients)
 			ctl->clients->prev = c;
@@ -601,16 +700,33 @@ void control_tick(struct invpnd *d, uint64_t now_ms)
 	}
 }
 
-static int make_parent_dir(const char *path)
+/*
+ * The socket's directory: made if missing; it must be a real directory owned
+ * by root or by us, which no one else can write to (unless sticky, as /tmp),
+ * so that no one can swap the socket under us. 0, or -errno with why.
+ */
+static int make_parent_dir(const char *path, const char **why)
 {
 	char *copy = strdup(path), *dir;
+	struct stat st;
 	int r = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	dir = dirname(copy);
+	*why = NULL;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		r = -errno;
+	else if (lstat(dir, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		*why = "is not a directory (a symbolic link?)";
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		*why = "is owned by another user";
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		*why = "is writable by others (and not sticky)";
+	if (*why)
+		r = -EPERM;
 	free(copy);
 	return r;
 }
@@ -619,6 +735,9 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct control *ctl;
+	const char *why;
+	struct stat st;
+	mode_t mask;
 	int fd = -1, r;
 
 	if (!d->cfg->control || !*d->cfg->control)
@@ -635,9 +754,13 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		goto ready;
 	}
-	if ((r = make_parent_dir(d->cfg->control)) < 0) {
-		snprintf(err, errlen, "control: cannot create the directory of %s: %s",
-			 d->cfg->control, strerror(-r));
+	if ((r = make_parent_dir(d->cfg->control, &why)) < 0) {
+		if (why)
+			snprintf(err, errlen, "control: the directory of %s %s", d->cfg->control,
+				 why);
+		else
+			snprintf(err, errlen, "control: cannot create the directory of %s: %s",
+				 d->cfg->control, strerror(-r));
 		return r;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -653,13 +776,20 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 	close(fd);
 	unlink(d->cfg->control);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(d->cfg->control, 0660) < 0 || listen(fd, 64) < 0)
+	if (fd < 0)
+		goto fail;
+	/* born 0660: no window with a looser mode, and no chmod of a path */
+	mask = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (r < 0 || listen(fd, 64) < 0)
 		goto fail;
 ready:
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		goto fail;
+	/* the group whose members may connect: the socket file's */
+	ctl->gid = stat(d->cfg->control, &st) == 0 ? st.st_gid : 0;
 	ctl->d = d;
 	ctl->path = strdup(d->cfg->control);
 	if (loop_io_add(&d->loop, &ctl->io, fd, EPOLLIN, on_accept) < 0) {

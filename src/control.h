@@ -1,7 +1,10 @@
 /*
- * The control socket: a UNIX stream socket (mode 0660), one request per
- * line, one JSON reply per request (ctl_proto.h). Many clients at once; a
- * slow or dead client never blocks the daemon.
+ * The control socket: a UNIX stream socket (mode 0660, bound under a umask in
+ * a directory only root or the daemon can write), one request per line, one
+ * JSON reply per request (ctl_proto.h). Clients are checked by SO_PEERCRED:
+ * root, the daemon's user, or a member of the socket's group. Many clients
+ * at once; when CONTROL_MAX_CLIENTS are connected, the one idle the longest
+ * makes room for a new one; a slow or dead client never blocks the daemon.
  */
 #pragma once
 

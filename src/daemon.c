@@ -67,6 +67,7 @@ static void on_listen(struct loop_io *io, uint32_t events)
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		const char *why;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -80,11 +81,12 @@ static void on_listen(struct loop_io *io, uint32_t events)
 			}
 			return;
 		}
-		if (d->links.n_pending_in >= DAEMON_MAX_PENDING) {
-			d->links.c.refused++;
+		if (link_admit(&d->links, (struct sockaddr *)&ss, &why) < 0) {
+			char who[64];
+
+			addr_format((struct sockaddr *)&ss, who, sizeof(who));
 			log_ratelimited(&rl, d->loop.now_ms, LOG_WARNING,
-					"too many unfinished handshakes (%d): connection refused",
-					DAEMON_MAX_PENDING);
+					"connection from %s refused: %s", who, why);
 			close(fd);
 			continue;
 		}
@@ -319,15 +321,92 @@ static void add_seeds(struct invpnd *d)
 	}
 }
 
+static bool str_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/*
+ * Take the keys of a re-read configuration that can change live; name those
+ * that need a restart. The TLS files were loaded from n already.
+ */
+static void apply_config(struct invpnd *d, struct config *n)
+{
+	struct config *c = d->cfg;
+	char *t;
+
+#define TAKE_STR(f) (t = c->f, c->f = n->f, n->f = t)
+	TAKE_STR(key);
+	TAKE_STR(cert);
+	TAKE_STR(ca);
+	TAKE_STR(crl);
+#undef TAKE_STR
+	if (n->n_init != c->n_init || memcmp(n->init, c->init, sizeof(n->init[0]) * n->n_init)) {
+		memcpy(c->init, n->init, sizeof(c->init));
+		c->n_init = n->n_init;
+		add_seeds(d); /* new seeds are dialled; removed ones are forgotten on restart */
+		log_notice("reload: init: %zu seed(s) now", c->n_init);
+	}
+	if (n->min_links != c->min_links || n->max_links != c->max_links)
+		log_notice("reload: min_links %u, max_links %u", n->min_links, n->max_links);
+	c->min_links = n->min_links;
+	c->max_links = n->max_links;
+	d->links.max_links = n->max_links;
+	if (n->log_level != c->log_level) {
+		c->log_level = n->log_level;
+		log_set_level(c->log_level);
+	}
+#define RESTART(cond, key)                                                                   \
+	do {                                                                                 \
+		if (cond)                                                                    \
+			log_warn("reload: %s changed in the configuration: it takes effect "   \
+				 "on restart (or SIGUSR2)",                                  \
+				 key);                                                       \
+	} while (0)
+	RESTART(n->port != c->port, "port");
+	RESTART(str_differ(n->listen, c->listen), "listen");
+	RESTART(n->n_srv != c->n_srv, "srv");
+	for (size_t i = 0; i < n->n_srv && n->n_srv == c->n_srv; i++)
+		RESTART(str_differ(n->srv[i], c->srv[i]), "srv");
+	RESTART(n->mdns != c->mdns, "mdns");
+	RESTART(str_differ(n->cache, c->cache), "cache");
+	RESTART(n->no_incoming != c->no_incoming, "no_incoming");
+	RESTART(n->no_relay != c->no_relay, "no_relay");
+	RESTART(n->offload != c->offload, "offload");
+	RESTART(str_differ(n->interface, c->interface), "interface");
+	RESTART(n->mtu != c->mtu, "mtu");
+	RESTART(str_differ(n->control, c->control), "control");
+	RESTART(n->announce_interval != c->announce_interval, "announce_interval");
+	RESTART(n->route_timeout != c->route_timeout, "route_timeout");
+	RESTART(n->link_timeout != c->link_timeout, "link_timeout");
+	RESTART(str_differ(n->user, c->user) || str_differ(n->group, c->group), "user/group");
+	RESTART(str_differ(n->up, c->up) || str_differ(n->down, c->down), "up/down");
+#undef RESTART
+}
+
 void daemon_reload(struct invpnd *d)
 {
 	struct tls fresh;
-	char err[512], m1[MAC_STRLEN], m2[MAC_STRLEN];
+	struct config cfg, *use = d->cfg;
+	char err[CONFIG_ERR_SIZE + 512], m1[MAC_STRLEN], m2[MAC_STRLEN];
 	size_t closed = 0;
 
 	notify_reloading();
-	if (tls_init(&fresh, d->cfg, err, sizeof(err)) < 0) {
+	config_init(&cfg);
+	/* the configuration file first: it names the files to load (crl added, say) */
+	if (d->read_config) {
+		if (d->read_config(&cfg, d->read_config_arg, err, sizeof(err)) < 0) {
+			log_err("reload failed, keeping the old configuration and certificates: %s",
+				err);
+			config_fini(&cfg);
+			notify_ready(d);
+			return;
+		}
+		use = &cfg;
+	}
+	if (tls_init(&fresh, use, err, sizeof(err)) < 0) {
 		log_err("reload failed, keeping the old certificates: %s", err);
+		config_fini(&cfg);
 		notify_ready(d);
 		return;
 	}
@@ -335,9 +414,13 @@ void daemon_reload(struct invpnd *d)
 		log_err("reload failed: the new certificate names %s, but this node is %s",
 			mac_format(fresh.mac, m1), mac_format(d->mac, m2));
 		tls_fini(&fresh);
+		config_fini(&cfg);
 		notify_ready(d);
 		return;
 	}
+	if (use == &cfg)
+		apply_config(d, &cfg);
+	config_fini(&cfg);
 	/* live sessions keep a reference to the old context */
 	tls_fini(&d->tls);
 	d->tls = fresh;

@@ -21,8 +21,6 @@ struct resolve;
 struct mdns;
 
 #define DAEMON_MAX_LISTEN 2
-/* incoming connections that have not finished TLS yet, at most */
-#define DAEMON_MAX_PENDING 256
 #define DAEMON_MAX_ROUTES 4096
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
@@ -95,6 +93,9 @@ struct invpnd {
 	/* frames cut from a super-frame for a peer that cannot take it, one at a time */
 	uint8_t seg_buf[DAEMON_TAP_HEADROOM + PROTO_MAX_LEN];
 	bool stopping;
+	/* SIGHUP re-reads the configuration (file and command line) with this; NULL: not */
+	int (*read_config)(struct config *c, void *arg, char *err, size_t errlen);
+	void *read_config_arg;
 };
 
 /** A fresh broadcast id: wall-clock ms, strictly increasing (PROTOCOL.md). */

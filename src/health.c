@@ -95,7 +95,7 @@ void health_answer(struct health *h, const struct proto_health_req *req)
 	struct link *via = route_lookup(h->routes, req->origin);
 	int n;
 
-	if (!via)
+	if (!via || !via->peer_sent_caps)
 		return;
 	n = health_build_response(h, req, h->buf, sizeof(h->buf));
 	if (n > 0)
@@ -210,8 +210,16 @@ int health_round_start(struct health *h, struct health_round *r, uint64_t wait_m
 	if (n < 0)
 		return n;
 	for (struct link *l = h->links->list; l; l = l->next) {
-		if (l->state == LINK_UP)
-			link_send(l, wire, (size_t)n, true);
+		if (l->state != LINK_UP)
+			continue;
+		if (!l->peer_sent_caps) {
+			/* an original node: its 0x02 handler can hang it (PROTOCOL: CAPS) */
+			if (r->n_not_asked < HEALTH_MAX_NOT_ASKED)
+				memcpy(r->not_asked[r->n_not_asked], l->peer_mac, MAC_LEN);
+			r->n_not_asked++;
+			continue;
+		}
+		link_send(l, wire, (size_t)n, true);
 	}
 	r->start_us = clock_us();
 	r->running = true;

@@ -25,6 +25,7 @@ struct health_round;
 
 #define HEALTH_MAX_ANSWERS 4096
 #define HEALTH_MAX_BYTES (4 * 1024 * 1024)
+#define HEALTH_MAX_NOT_ASKED 64
 
 struct health {
 	struct loop *loop;
@@ -57,6 +58,9 @@ struct health_round {
 	size_t n, cap, bytes;
 	/* answers not kept: a second one from the same node, or over a bound */
 	size_t dup, over;
+	/* linked peers not asked: they sent no CAPS (original nodes, PROTOCOL: CAPS) */
+	uint8_t not_asked[HEALTH_MAX_NOT_ASKED][MAC_LEN];
+	size_t n_not_asked; /* may exceed HEALTH_MAX_NOT_ASKED: only the first are kept */
 	bool running;
 	struct health_round *next, *prev;
 };

@@ -187,6 +187,74 @@ fail:
 	return NULL;
 }
 
+/* An address's IP in IPv6 form (IPv4 as ::ffff:a.b.c.d), the key of the slot rules. */
+static bool ip_key(const struct sockaddr *sa, uint8_t key[16])
+{
+	if (sa->sa_family == AF_INET) {
+		memset(key, 0, 10);
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+static bool known_addr(const struct link_set *s, const uint8_t key[16])
+{
+	for (size_t i = 0; i < s->n_known; i++) {
+		if (!memcmp(s->known[i], key, 16))
+			return true;
+	}
+	return false;
+}
+
+static void learn_addr(struct link_set *s, const struct sockaddr *sa)
+{
+	uint8_t key[16];
+
+	if (!ip_key(sa, key) || known_addr(s, key))
+		return;
+	memcpy(s->known[s->known_next], key, 16);
+	s->known_next = (s->known_next + 1) % LINK_KNOWN_ADDRS;
+	if (s->n_known < LINK_KNOWN_ADDRS)
+		s->n_known++;
+}
+
+int link_admit(struct link_set *s, const struct sockaddr *addr, const char **why)
+{
+	uint8_t key[16], k2[16];
+	size_t same = 0;
+	bool known;
+
+	if (!ip_key(addr, key))
+		return 0;
+	known = known_addr(s, key);
+	if (s->n_pending_in >= LINK_PENDING_MAX ||
+	    (!known && s->n_pending_in >= LINK_PENDING_MAX - LINK_PENDING_RESERVED)) {
+		s->c.refused++;
+		s->c.refused_full++;
+		*why = known ? "every handshake slot is taken"
+			     : "every handshake slot outside those kept for known nodes is taken";
+		return -EBUSY;
+	}
+	for (struct link *l = s->list; l; l = l->next) {
+		if (!l->outgoing && l->state == LINK_HANDSHAKE &&
+		    ip_key((struct sockaddr *)&l->addr, k2) && !memcmp(key, k2, 16))
+			same++;
+	}
+	if (same >= LINK_PENDING_PER_ADDR) {
+		s->c.refused++;
+		s->c.refused_per_addr++;
+		*why = "too many unfinished handshakes from that address";
+		return -EBUSY;
+	}
+	return 0;
+}
+
 struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr,
 			 socklen_t addrlen)
 {
@@ -298,6 +366,7 @@ static void handshake_done(struct link *l)
 	else
 		s->n_pending_in--;
 	l->state = LINK_UP;
+	learn_addr(s, (struct sockaddr *)&l->addr);
 	s->n_up++;
 	link_set_check(s);
 	l->up_ms = l->last_rx_ms = loop_clock_ms();
@@ -373,6 +442,22 @@ static void parse_frames(struct link *l)
 		if (l->in_len - pos - PROTO_LEN_SIZE < len)
 			break;
 		l->c.rx_frames++;
+		if (!strcmp(proto_type_name(l->in[pos + PROTO_LEN_SIZE]), "unknown")) {
+			if (++l->unknown_run >= LINK_MAX_UNKNOWN_RUN) {
+				char why[160];
+
+				snprintf(why, sizeof(why),
+					 "%u frames of unknown types in a row (the last type 0x%02x, "
+					 "len %zu): the stream is out of step",
+					 l->unknown_run, l->in[pos + PROTO_LEN_SIZE], len);
+				link_protocol_error(l, why);
+				return;
+			}
+		} else {
+			/* liveness: a frame we know (a malformed one closes the link) */
+			l->unknown_run = 0;
+			l->last_rx_ms = l->set->loop->now_ms;
+		}
 		if (!l->confirmed) {
 			/*
 			 * Only now is the dial a success: with TLS 1.3 the client is done
@@ -403,7 +488,6 @@ static void link_read(struct link *l)
 		if (n > 0) {
 			l->in_len += (size_t)n;
 			l->c.rx_bytes += (size_t)n;
-			l->last_rx_ms = l->set->loop->now_ms;
 			parse_frames(l);
 			/*
 			 * What we forward filled a link: read no more until it drains,
@@ -717,7 +801,16 @@ void link_check_timeouts(struct link_set *s, uint64_t now_ms)
 {
 	for (struct link *l = s->list, *next; l; l = next) {
 		next = l->next;
-		if (l->state != LINK_UP && now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
+		if (!l->outgoing && l->state == LINK_HANDSHAKE && l->ssl &&
+		    now_ms - l->created_ms >= LINK_SILENT_MS &&
+		    BIO_number_read(SSL_get_rbio(l->ssl)) == 0) {
+			/* not even a ClientHello: a held slot, not a slow peer */
+			s->c.refused++;
+			s->c.closed_silent++;
+			log_debug("connection %s: no TLS byte within %d s", l->name,
+				  LINK_SILENT_MS / 1000);
+			link_close(l, "no TLS byte within 2 s");
+		} else if (l->state != LINK_UP && now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
 			s->c.refused++;
 			log_debug("connection %s: no TLS handshake within %d s", l->name,
 				  LINK_HANDSHAKE_TIMEOUT_MS / 1000);

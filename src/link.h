@@ -44,6 +44,26 @@ enum link_state {
 #define LINK_WRITE_CHUNK 16384
 /* a connection that has not finished TLS by then is closed */
 #define LINK_HANDSHAKE_TIMEOUT_MS 10000
+/* an incoming connection that has sent no TLS byte by then is closed */
+#define LINK_SILENT_MS 2000
+/*
+ * Unfinished incoming handshakes: at most LINK_PENDING_PER_ADDR from one IP
+ * address, at most LINK_PENDING_MAX in all, of which the last
+ * LINK_PENDING_RESERVED only for addresses that finished a handshake with us
+ * before (the last LINK_KNOWN_ADDRS of them), so that an outsider holding
+ * every slot it can does not keep the mesh's own nodes out.
+ */
+#define LINK_PENDING_PER_ADDR 8
+#define LINK_PENDING_MAX 256
+#define LINK_PENDING_RESERVED 64
+#define LINK_KNOWN_ADDRS 256
+/*
+ * This many frames of unknown types in a row close a link: the stream is out
+ * of step (an original node's HEALTH REQUEST bug shifts it by 6 bytes), and
+ * its garbage must not keep the link alive. Only known, well-formed frames
+ * count as liveness.
+ */
+#define LINK_MAX_UNKNOWN_RUN 16
 /* a link that took no bytes for this long no longer holds the TAP back */
 #define LINK_STALL_MS 200
 
@@ -66,6 +86,10 @@ struct link_events {
 
 struct link_set_counters {
 	uint64_t refused;    /* handshakes that failed, were refused or timed out */
+	/* connections refused or closed before TLS, by reason (also in refused) */
+	uint64_t refused_per_addr; /* LINK_PENDING_PER_ADDR from that address already */
+	uint64_t refused_full;     /* no slot left (for an unknown address: none outside the reserve) */
+	uint64_t closed_silent;    /* no TLS byte within LINK_SILENT_MS */
 	uint64_t bad_frames; /* links closed for malformed frames */
 	uint64_t queue_full; /* frames dropped: a link's output queue was full */
 };
@@ -89,6 +113,9 @@ struct link_set {
 	struct loop_timer recheck;
 	struct link_set_counters c;
 	char reason[320]; /* a close reason being built */
+	/* IP addresses (IPv6 form) that finished a handshake with us, a ring */
+	uint8_t known[LINK_KNOWN_ADDRS][16];
+	size_t n_known, known_next;
 };
 
 struct link_counters {
@@ -109,6 +136,8 @@ struct link {
 	bool announced;   /* incoming: the peer's first ANNOUNCE was recorded as a success */
 	bool rx_paused;   /* not reading: a link we forward to must drain first */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
+	bool peer_sent_caps; /* a CAPS came: not an original node (PROTOCOL: CAPS) */
+	unsigned unknown_run; /* frames of unknown types in a row */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
 	socklen_t addrlen;
@@ -144,6 +173,11 @@ struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr
 			 socklen_t addrlen);
 /** Close with a reason for the log; safe to call twice. The memory lives until the round ends. */
 void link_close(struct link *l, const char *reason);
+/**
+ * May a new incoming connection from addr take a handshake slot? 0, or
+ * -EBUSY with *why set (counted); the caller closes it.
+ */
+int link_admit(struct link_set *s, const struct sockaddr *addr, const char **why);
 /** Close a link whose peer sent something malformed (counted in bad_frames). */
 void link_protocol_error(struct link *l, const char *why);
 

@@ -208,6 +208,17 @@ static void detach_done(int fd, int log_level)
 	close(fd);
 }
 
+/* For SIGHUP: the file and the command line again, as at start (-v included). */
+static int reread_config(struct config *c, void *arg, char *err, size_t errlen)
+{
+	const struct cmdline *cl = arg;
+	int r = load_config(c, cl, err, errlen);
+
+	if (r == 0 && cl->verbose)
+		c->log_level = LOG_DEBUG;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static struct invpnd d;
@@ -279,6 +290,8 @@ int main(int argc, char **argv)
 	d.config_path = config_path_used(&cl);
 	d.tunfd = cl.tunfd;
 	d.ctlfd = cl.ctlfd;
+	d.read_config = reread_config;
+	d.read_config_arg = &cl;
 	d.listenfd[0] = cl.listenfd[0];
 	d.listenfd[1] = cl.listenfd[1];
 	if (daemon_start(&d, &cfg, err, sizeof(err)) < 0) {

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "util.h"
@@ -16,13 +17,21 @@ static void on_watchdog(struct loop_timer *t)
 
 void notify_status(struct invpnd *d)
 {
-	char msg[128];
+	long long crl = tls_crl_next_update(&d->tls), now = (long long)time(NULL);
+	const char *warn = "";
+	char msg[192];
 
 	if (d->notified_up == d->links.n_up && d->notified_routes == d->routes.count)
 		return;
 	d->notified_up = d->links.n_up;
 	d->notified_routes = d->routes.count;
-	snprintf(msg, sizeof(msg), "STATUS=%zu link(s), %zu route(s)", d->links.n_up, d->routes.count);
+	/* the status line systemctl shows: the CRL's life where the operator looks */
+	if (crl && crl < now)
+		warn = "; CRL EXPIRED (still enforced): run invpn-pki crl, copy, reload";
+	else if (crl && crl < now + TLS_CRL_WARN_DAYS * 86400LL)
+		warn = "; CRL expires within 7 days: run invpn-pki crl, copy, reload";
+	snprintf(msg, sizeof(msg), "STATUS=%zu link(s), %zu route(s)%s", d->links.n_up,
+		 d->routes.count, warn);
 	sd_notify(0, msg);
 }
 

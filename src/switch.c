@@ -364,7 +364,11 @@ static void on_health_req(struct invpnd *d, struct link *from, const uint8_t *bo
 	if (d->cfg->no_relay)
 		return;
 	n = append_own_mac(d, wire, len + PROTO_HDR_SIZE);
-	flood(d, from, d->scratch, n, true);
+	/* not to original nodes: their 0x02 handler hangs or desynchronises (PROTOCOL: CAPS) */
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l != from && l->state == LINK_UP && l->peer_sent_caps)
+			link_send(l, d->scratch, n, true);
+	}
 }
 
 static void on_health_resp(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
@@ -380,7 +384,7 @@ static void on_health_resp(struct invpnd *d, struct link *from, const uint8_t *b
 		return;
 	}
 	via = route_lookup(&d->routes, resp.dst);
-	if (d->cfg->no_relay || !via || via == from) {
+	if (d->cfg->no_relay || !via || via == from || !via->peer_sent_caps) {
 		d->counters.drop_no_route++;
 		return;
 	}
@@ -469,8 +473,10 @@ static void on_caps(struct invpnd *d, struct link *from, const uint8_t *body, si
 {
 	uint32_t caps;
 
-	if (decoded(d, from, PROTO_CAPS, proto_decode_caps(body, len, &caps)))
+	if (decoded(d, from, PROTO_CAPS, proto_decode_caps(body, len, &caps))) {
 		from->peer_caps = caps;
+		from->peer_sent_caps = true;
+	}
 }
 
 void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t len)
@@ -547,8 +553,12 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	struct replay rp = {l};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 
-	/* what we can take: large frames, if our TAP hands them over (PROTOCOL: CAPS) */
-	if (d->tap.vnet && proto_encode_caps(caps, sizeof(caps), PROTO_CAPS_GSO) > 0)
+	/*
+	 * On every link, first: it says we are no original node (which may be
+	 * sent 0x02/0x03), and what we can take: large frames, if our TAP hands
+	 * them over (PROTOCOL: CAPS)
+	 */
+	if (proto_encode_caps(caps, sizeof(caps), d->tap.vnet ? PROTO_CAPS_GSO : 0) > 0)
 		link_send(l, caps, sizeof(caps), true);
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 
 const char *tls_errors(char *buf, size_t len)
 {
@@ -58,10 +59,28 @@ static bool cert_cn(X509 *cert, char *buf, size_t len)
 	return true;
 }
 
+/* How many Common Names a certificate's subject has. */
+static int cn_count(X509 *cert)
+{
+	X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
+	int n = 0;
+
+	for (int i = -1; name && (i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0;)
+		n++;
+	return n;
+}
+
 int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], char *why, size_t whylen)
 {
 	char cn[128];
+	int n = cn_count(cert);
 
+	/* two CNs would be read as the first by us and maybe as another by someone else */
+	if (n > 1) {
+		snprintf(why, whylen, "certificate has %d Common Names (want exactly one: the node's MAC)",
+			 n);
+		return -EINVAL;
+	}
 	if (!cert_cn(cert, cn, sizeof(cn))) {
 		snprintf(why, whylen, "certificate has no Common Name (want the node's MAC)");
 		return -EINVAL;
@@ -103,7 +122,36 @@ int tls_peer_mac(SSL *ssl, uint8_t mac[MAC_LEN], char *why, size_t whylen)
  * chain verification failed: OpenSSL drops a certificate it refused, and the
  * log should still say whose it was. One process-wide index, made once.
  */
-static int seen_idx = -1, depth_idx = -1;
+static int seen_idx = -1, depth_idx = -1, policy_idx = -1;
+
+/*
+ * Our own rules on top of OpenSSL's chain checks, for a peer's chain: the
+ * leaf is no CA and has exactly one CN, a unicast MAC; a CA certificate
+ * between it and the trust anchor is not a node's certificate (CN a MAC).
+ * Returns why not, or NULL.
+ */
+static const char *policy_refusal(X509_STORE_CTX *x, X509 *cert, int depth)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(x);
+	uint8_t mac[MAC_LEN];
+	char cn[128];
+
+	if (depth == 0) {
+		if (X509_check_ca(cert))
+			return "certificate is a CA certificate (a node's must be CA:FALSE)";
+		if (cn_count(cert) != 1)
+			return cn_count(cert) ? "certificate has more than one Common Name (want "
+						"exactly one: the node's MAC)"
+					      : "certificate has no Common Name (want the node's MAC)";
+		/* whether that CN is a unicast MAC: tls_peer_mac, which can quote it */
+		return NULL;
+	}
+	/* the trust anchor is the last of the chain: ours, from the ca file */
+	if (chain && depth < sk_X509_num(chain) - 1 && cert_cn(cert, cn, sizeof(cn)) &&
+	    mac_parse(cn, mac) == 0)
+		return "its chain has a node's certificate (CN a MAC) as a CA";
+	return NULL;
+}
 
 static void free_seen(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -119,9 +167,45 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
 	if (ssl && leaf && !SSL_get_ex_data(ssl, seen_idx) && X509_up_ref(leaf) &&
 	    !SSL_set_ex_data(ssl, seen_idx, leaf))
 		X509_free(leaf);
+	if (ssl && ok && leaf) {
+		X509 *cur = X509_STORE_CTX_get_current_cert(x);
+		const char *no = cur ? policy_refusal(x, cur, X509_STORE_CTX_get_error_depth(x)) : NULL;
+
+		if (no) {
+			if (!SSL_get_ex_data(ssl, policy_idx))
+				SSL_set_ex_data(ssl, policy_idx, (void *)(uintptr_t)no);
+			X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+			ok = 0;
+		}
+	}
+	/*
+	 * A CRL past its nextUpdate is still enforced (a revoked certificate
+	 * stays refused) but does not stop the mesh: every handshake failing at
+	 * once is worse than a stale list. The operator is told loudly
+	 * (tls_warn_expiry, status, this line).
+	 */
+	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_CRL_HAS_EXPIRED) {
+		static struct ratelimit rl;
+
+		log_ratelimited(&rl, loop_clock_ms(), LOG_WARNING,
+				"our CRL has expired: still enforced, make a fresh one "
+				"(invpn-pki crl CA_DIR), copy it to every node and reload");
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 1;
+	}
 	if (ssl && !ok && !SSL_get_ex_data(ssl, depth_idx))
 		SSL_set_ex_data(ssl, depth_idx,
 				(void *)(intptr_t)(X509_STORE_CTX_get_error_depth(x) + 1));
+	return ok;
+}
+
+/* For our own checks (start, reload): an expired CRL is still used, as in verify_cb. */
+static int crl_expired_ok(int ok, X509_STORE_CTX *x)
+{
+	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_CRL_HAS_EXPIRED) {
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 1;
+	}
 	return ok;
 }
 
@@ -212,9 +296,20 @@ static void verify_words(SSL *ssl, long v, char *buf, size_t len)
 	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
 		snprintf(buf, len, "our CRL is not signed by its CA (%s)", detail);
 		return;
-	default:
-		snprintf(buf, len, "certificate not accepted (%s)", detail);
+	case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+		snprintf(buf, len,
+			 "certificate chain too long: at most %d CA certificate(s) between a node's "
+			 "and the CA (%s)",
+			 TLS_VERIFY_DEPTH, detail);
+		return;
+	case X509_V_ERR_APPLICATION_VERIFICATION:
+		if (SSL_get_ex_data(ssl, policy_idx)) {
+			snprintf(buf, len, "%s", (const char *)SSL_get_ex_data(ssl, policy_idx));
+			return;
+		}
+		break;
 	}
+	snprintf(buf, len, "certificate not accepted (%s)", detail);
 }
 
 /* The peer's alert about our certificate, or another failure OpenSSL names, in the user's words. */
@@ -379,7 +474,9 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 		seen_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_seen);
 	if (depth_idx < 0)
 		depth_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	if (seen_idx < 0 || depth_idx < 0) {
+	if (policy_idx < 0)
+		policy_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (seen_idx < 0 || depth_idx < 0 || policy_idx < 0) {
 		snprintf(err, errlen, "TLS: out of memory");
 		return -ENOMEM;
 	}
@@ -390,7 +487,7 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 	}
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
-	SSL_CTX_set_verify_depth(t->ctx, 8);
+	SSL_CTX_set_verify_depth(t->ctx, TLS_VERIFY_DEPTH);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
@@ -398,6 +495,15 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 	/* AES-128-GCM is as safe here and faster than OpenSSL's first choice, AES-256 */
 	SSL_CTX_set_ciphersuites(t->ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
 					 "TLS_AES_256_GCM_SHA384");
+	/*
+	 * TLS 1.2: forward secrecy and AEAD only (no static RSA, no CBC); the
+	 * same order as for 1.3. A peer that offers nothing else is refused.
+	 */
+	if (SSL_CTX_set_cipher_list(t->ctx, TLS12_CIPHERS) != 1) {
+		snprintf(err, errlen, "TLS: cannot set the TLS 1.2 cipher list: %s",
+			 tls_errors(e, sizeof(e)));
+		goto fail;
+	}
 
 	if (readable(c->ca, "ca", err, errlen) < 0 || readable(c->cert, "cert", err, errlen) < 0 ||
 	    readable(c->key, "key", err, errlen) < 0)
@@ -422,6 +528,14 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cert: %s", c->cert, why);
 		goto fail;
 	}
+	/* every peer would refuse it: say so now, not at every handshake */
+	if (X509_check_ca(own)) {
+		snprintf(err, errlen,
+			 "%s: cert: is a CA certificate (basicConstraints CA:TRUE, or a v1 "
+			 "self-signed one); a node's must be CA:FALSE: peers refuse it",
+			 c->cert);
+		goto fail;
+	}
 	/* our own certificate must chain to the CA we trust, or no peer will take us */
 	{
 		X509_STORE_CTX *vctx = X509_STORE_CTX_new();
@@ -429,7 +543,12 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 
 		if (!vctx)
 			goto fail;
-		X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(t->ctx), own, NULL);
+		STACK_OF(X509) *chain = NULL;
+
+		SSL_CTX_get0_chain_certs(t->ctx, &chain);
+		X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(t->ctx), own, chain);
+		X509_STORE_CTX_set_verify_cb(vctx, crl_expired_ok);
+		X509_STORE_CTX_set_depth(vctx, TLS_VERIFY_DEPTH);
 		ok = X509_verify_cert(vctx);
 		if (ok != 1) {
 			snprintf(err, errlen, "%s: cert: not signed by the CA in %s: %s", c->cert,
@@ -465,6 +584,8 @@ int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why)
 		*why = "out of memory";
 		return -ENOMEM;
 	}
+	X509_STORE_CTX_set_depth(v, TLS_VERIFY_DEPTH);
+	X509_STORE_CTX_set_verify_cb(v, crl_expired_ok);
 	ok = X509_verify_cert(v);
 	if (ok != 1)
 		*why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(v));
@@ -497,9 +618,40 @@ void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expi
 	}
 }
 
+long long tls_crl_next_update(const struct tls *t)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+	long long soonest = 0;
+
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+		const ASN1_TIME *next = crl ? X509_CRL_get0_nextUpdate(crl) : NULL;
+		struct tm tm;
+		long long e;
+
+		if (!next || ASN1_TIME_to_tm(next, &tm) != 1)
+			continue;
+		e = (long long)timegm(&tm);
+		if (!soonest || e < soonest)
+			soonest = e;
+	}
+	return soonest;
+}
+
 void tls_warn_expiry(const struct tls *t, int days)
 {
 	long long cert, ca, now = (long long)time(NULL), soon = now + (long long)days * 86400;
+	long long crl = tls_crl_next_update(t);
+
+	if (crl && crl < now)
+		log_warn("our CRL expired on %s: it is still enforced and the mesh keeps running, "
+			 "but make a fresh one now (invpn-pki crl CA_DIR), copy it to every node "
+			 "and reload",
+			 strtok(ctime(&(time_t){(time_t)crl}), "\n"));
+	else if (crl && crl < now + TLS_CRL_WARN_DAYS * 86400LL)
+		log_warn("our CRL expires on %s: make a fresh one (invpn-pki crl CA_DIR), copy it "
+			 "to every node and reload",
+			 strtok(ctime(&(time_t){(time_t)crl}), "\n"));
 
 	tls_expiry(t, &cert, &ca);
 	if (cert && cert < soon)

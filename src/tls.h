@@ -9,6 +9,18 @@
 
 struct config;
 
+/*
+ * At most this many CA certificates between a node's certificate and the
+ * trust anchor in the ca file (OpenSSL's verify depth): 1 allows one
+ * intermediate CA, which invpn-pki never makes; a longer chain is refused.
+ */
+#define TLS_VERIFY_DEPTH 1
+/* TLS 1.2 suites: ECDHE and AEAD only (TLS 1.3 has nothing else) */
+#define TLS12_CIPHERS                                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                 \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                 \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+
 struct tls {
 	SSL_CTX *ctx;
 	uint8_t mac[MAC_LEN]; /* our own, from our certificate's CN */
@@ -44,7 +56,14 @@ int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why);
 
 /** When our certificate and the soonest-expiring CA certificate expire (Unix time). */
 void tls_expiry(const struct tls *t, long long *cert_expires, long long *ca_expires);
-/** Log a warning if our certificate or a CA expires within days. */
+/* warn this many days ahead of the CRL's nextUpdate (invpn-pki makes 30-day CRLs) */
+#define TLS_CRL_WARN_DAYS 7
+/** The soonest nextUpdate of the CRLs loaded (Unix time), 0 without a CRL. */
+long long tls_crl_next_update(const struct tls *t);
+/**
+ * Log a warning if our certificate or a CA expires within days, or the CRL
+ * within TLS_CRL_WARN_DAYS (or has: it is still enforced, see tls.c).
+ */
 void tls_warn_expiry(const struct tls *t, int days);
 
 /** Drain OpenSSL's error queue into buf (the first error, for logs); returns buf. */

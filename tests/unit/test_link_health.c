@@ -4,6 +4,7 @@
  * link needs one, no TLS peer: handshakes never finish here.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <setjmp.h>
@@ -145,6 +146,57 @@ static void test_dial_counts_and_timeout(void **state)
 	close(lfd);
 }
 
+static struct sockaddr_storage v4addr(const char *ip)
+{
+	struct sockaddr_storage ss;
+
+	assert_true(addr_from_string(&ss, ip, 41744) > 0);
+	return ss;
+}
+
+/* Slots: LINK_PENDING_PER_ADDR per address; the reserve for addresses that linked before. */
+static void test_admit(void **state)
+{
+	struct sockaddr_storage ss, peer, other = v4addr("127.0.0.2"), known = v4addr("127.0.0.3");
+	socklen_t len, plen;
+	int lfd = listener(&ss, &len), cfd[LINK_PENDING_PER_ADDR];
+	const char *why = NULL;
+	size_t saved;
+
+	(void)state;
+	for (int i = 0; i < LINK_PENDING_PER_ADDR; i++) {
+		int afd;
+
+		cfd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(cfd[i], (struct sockaddr *)&ss, len), 0);
+		plen = sizeof(peer);
+		afd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		assert_true(afd >= 0);
+		assert_int_equal(link_admit(&set, (struct sockaddr *)&peer, &why), 0);
+		assert_non_null(link_accept(&set, afd, (struct sockaddr *)&peer, plen));
+	}
+	assert_int_equal(link_admit(&set, (struct sockaddr *)&peer, &why), -EBUSY);
+	assert_string_equal(why, "too many unfinished handshakes from that address");
+	assert_int_equal(set.c.refused_per_addr, 1);
+	assert_int_equal(link_admit(&set, (struct sockaddr *)&other, &why), 0);
+	/* outside the reserve: only known addresses */
+	saved = set.n_pending_in;
+	set.n_pending_in = LINK_PENDING_MAX - LINK_PENDING_RESERVED;
+	memcpy(set.known[0], "\0\0\0\0\0\0\0\0\0\0\xff\xff\x7f\0\0\x03", 16);
+	set.n_known = 1;
+	assert_int_equal(link_admit(&set, (struct sockaddr *)&other, &why), -EBUSY);
+	assert_int_equal(set.c.refused_full, 1);
+	assert_int_equal(link_admit(&set, (struct sockaddr *)&known, &why), 0);
+	set.n_pending_in = LINK_PENDING_MAX;
+	assert_int_equal(link_admit(&set, (struct sockaddr *)&known, &why), -EBUSY);
+	assert_int_equal(set.c.refused_full, 2);
+	set.n_pending_in = saved;
+	set.n_known = 0;
+	for (int i = 0; i < LINK_PENDING_PER_ADDR; i++)
+		close(cfd[i]);
+	close(lfd);
+}
+
 static void test_accept_counts_pending(void **state)
 {
 	struct sockaddr_storage ss, peer;
@@ -161,13 +213,14 @@ static void test_accept_counts_pending(void **state)
 	assert_int_equal(l->state, LINK_HANDSHAKE);
 	assert_int_equal(set.n_pending_in, 1);
 	assert_int_equal(set.n_links, 1);
-	/* silent clients go after the handshake timeout, not before */
-	link_check_timeouts(&set, l->created_ms + LINK_HANDSHAKE_TIMEOUT_MS - 1);
+	/* a client that sends no TLS byte goes after LINK_SILENT_MS, not before */
+	link_check_timeouts(&set, l->created_ms + LINK_SILENT_MS - 1);
 	assert_int_equal(l->state, LINK_HANDSHAKE);
-	link_check_timeouts(&set, l->created_ms + LINK_HANDSHAKE_TIMEOUT_MS);
+	link_check_timeouts(&set, l->created_ms + LINK_SILENT_MS);
 	assert_int_equal(l->state, LINK_CLOSED);
 	assert_int_equal(set.n_pending_in, 0);
 	assert_int_equal(set.c.refused, 1);
+	assert_int_equal(set.c.closed_silent, 1);
 	assert_int_equal(dial_ok, -1); /* an incoming link is no dial */
 	close(cfd);
 	close(lfd);
@@ -291,17 +344,22 @@ static void collect(unsigned i, int64_t id, size_t extra_routes)
 
 static void test_health_round_bounds(void **state)
 {
-	struct link *a = fake_up(2), *b = fake_up(3);
+	struct link *a = fake_up(2), *b = fake_up(3), *orig = fake_up(4);
 	struct health_round r;
 	struct proto_health_resp got;
 
 	route_init(&routes, 16);
 	health_init(&health, &lp, &set, &routes, self_mac, next_id);
 	done_calls = 0;
+	a->peer_sent_caps = b->peer_sent_caps = true;
 	assert_int_equal(health_round_start(&health, &r, 1, round_done), 0);
-	/* the request went out on every link */
+	/* the request went out on every link whose peer sent CAPS... */
 	assert_int_equal(link_queued(a), PROTO_HDR_SIZE + PROTO_HREQ_FIXED);
 	assert_int_equal(link_queued(b), PROTO_HDR_SIZE + PROTO_HREQ_FIXED);
+	/* ...and not to an original node, which the round names */
+	assert_int_equal(link_queued(orig), 0);
+	assert_int_equal(r.n_not_asked, 1);
+	assert_memory_equal(r.not_asked[0], orig->peer_mac, MAC_LEN);
 	collect(1, 777, 0);
 	collect(1, 777, 0); /* the same node again: not kept */
 	collect(2, 555, 0); /* another round's: not ours */
@@ -353,6 +411,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_dial_counts_and_timeout),
 		T(test_accept_counts_pending),
+		T(test_admit),
 		T(test_close_of_an_up_link),
 		T(test_backpressure_holds_and_releases),
 		T(test_health_round_bounds),

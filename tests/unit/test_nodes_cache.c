@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -736,6 +737,42 @@ static void test_inbound_success(void **state)
 	nodes_fini(&n);
 }
 
+/*
+ * The temporary file is a new one: a symlink planted at PATH.tmp (pointing
+ * at a file the daemon may write) is removed, not followed, and a stale
+ * temporary file from a crash does not stop the save.
+ */
+static void test_cache_tmp_symlink(void **state)
+{
+	struct tmp *t = *state;
+	struct nodes n;
+	uint8_t m1[MAC_LEN];
+	char tmpname[320], victim[320], *text;
+	struct stat st;
+
+	mac_n(m1, 1);
+	assert_int_equal(nodes_init(&n, 16), 0);
+	add(&n, m1, v4("192.0.2.1", 41744), NODE_SRC_MESH, 1000);
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp", t->path);
+	snprintf(victim, sizeof(victim), "%s/victim", t->dir);
+	write_file(victim, "precious\n");
+	assert_int_equal(symlink(victim, tmpname), 0);
+	assert_int_equal(cache_save(&n, t->path), 0);
+	text = read_file(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	assert_int_equal(lstat(t->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(access(tmpname, F_OK), -1);
+	/* a stale regular temporary file */
+	write_file(tmpname, "half a cache");
+	assert_int_equal(cache_save(&n, t->path), 0);
+	text = read_file(t->path);
+	assert_non_null(strstr(text, CACHE_HEADER));
+	free(text);
+	nodes_fini(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_roundtrip, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_cache_limits, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_cache_corrupt, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_cache_tmp_symlink, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_cache_parse_line),
 		cmocka_unit_test_setup_teardown(test_inbound_success, setup_tmp, teardown_tmp),
 	};

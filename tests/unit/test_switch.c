@@ -30,6 +30,7 @@
 #define B "02:00:00:00:00:02"
 #define C "02:00:00:00:00:03"
 #define X "02:00:00:00:00:99" /* a node two hops away */
+#define Y "02:00:00:00:00:98" /* another, behind another link */
 
 static struct invpnd d;
 static struct config cfg;
@@ -299,7 +300,15 @@ static void test_link_up_announces_and_replays_routes(void **state)
 	arrive_info(b, X, 9000, "198.18.0.9", 41744);
 	c = fake_link(C, "198.18.0.3", 41744);
 	switch_link_up(&d, c);
-	/* no CAPS without offloads... */
+	/* CAPS first, on every link (without offloads: no bits)... */
+	body = expect_sent(c, PROTO_CAPS, &len);
+	{
+		uint32_t caps = 1;
+
+		assert_int_equal(proto_decode_caps(body, len, &caps), 0);
+		assert_int_equal(caps, 0);
+	}
+	/* ...an ANNOUNCE... */
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	/* ...then what we know, so c need not wait for the next round */
 	body = expect_sent(c, PROTO_INFO, &len);
@@ -513,6 +522,7 @@ static void test_health_request_is_answered_and_forwarded(void **state)
 	const uint8_t *body;
 	size_t len;
 
+	b->peer_sent_caps = c->peer_sent_caps = true;
 	arrive_info(b, X, 9000, NULL, 41744);
 	drain(c);
 	memcpy(req.origin, M(X), MAC_LEN);
@@ -532,6 +542,33 @@ static void test_health_request_is_answered_and_forwarded(void **state)
 	/* asked again (another path): not answered twice */
 	arrive(c, wire, sizeof(wire));
 	expect_nothing_sent(b);
+}
+
+/* An original node (no CAPS) is never sent a 0x02 nor a 0x03 (PROTOCOL: CAPS). */
+static void test_health_never_to_original_nodes(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	struct proto_health_req req = {.id = 7100};
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_HREQ_FIXED];
+
+	(void)state;
+	b->peer_sent_caps = true; /* c is an original node */
+	arrive_info(b, X, 9000, NULL, 41744);
+	arrive_info(c, Y, 9000, NULL, 41744);
+	drain(b);
+	drain(c);
+	/* from X through b: answered through b, not forwarded to c */
+	memcpy(req.origin, M(X), MAC_LEN);
+	assert_true(proto_encode_health_req(wire, sizeof(wire), &req) > 0);
+	arrive(b, wire, sizeof(wire));
+	expect_sent(b, PROTO_HEALTH_RESP, NULL);
+	expect_nothing_sent(c);
+	/* from Y, whose route is c: not answered (the answer would go to c) */
+	req.id = 7101;
+	memcpy(req.origin, M(Y), MAC_LEN);
+	assert_true(proto_encode_health_req(wire, sizeof(wire), &req) > 0);
+	arrive(b, wire, sizeof(wire));
+	expect_nothing_sent(c);
 }
 
 /* ---- back-pressure -------------------------------------------------------- */
@@ -580,6 +617,7 @@ int main(void)
 		T(test_unknown_type_is_skipped),
 		T(test_caps_are_remembered),
 		T(test_health_request_is_answered_and_forwarded),
+		T(test_health_never_to_original_nodes),
 		T(test_data_past_half_full_marks_the_set_filling),
 	};
 
