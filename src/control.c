@@ -204,6 +204,9 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "bad_frames", lc->bad_frames);
 	add_u64(o, "links_refused", lc->refused);
 	add_u64(o, "drop_offload", c->drop_offload);
+	add_u64(o, "links_full_refused", lc->full_refused);
+	add_u64(o, "full_notices", c->full_notices);
+	add_u64(o, "routes_gone", c->routes_gone);
 	return o;
 }
 

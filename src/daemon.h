@@ -39,6 +39,8 @@ struct daemon_counters {
 	uint64_t drop_unknown_origin; /* flooded frames from origins without a route */
 	uint64_t drop_tap_write;    /* the TAP would not take a frame */
 	uint64_t drop_offload;      /* super-frames or checksums we could not handle */
+	uint64_t full_notices;      /* (ext) seeds that told us FULL */
+	uint64_t routes_gone;       /* (ext) routes dropped on a GONE */
 };
 
 struct invpnd {
@@ -68,6 +70,7 @@ struct invpnd {
 	struct loop_timer tick;
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
+	uint64_t heal_next_ms, shape_next_ms; /* autoconnect's own pace (monotonic) */
 	struct loop_timer watchdog_timer;
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */

@@ -46,6 +46,10 @@ enum link_state {
 #define LINK_HANDSHAKE_TIMEOUT_MS 10000
 /* a link that took no bytes for this long no longer holds the TAP back */
 #define LINK_STALL_MS 200
+/* a link taken in at max_links only to hand over addresses (PROTOCOL: FULL) lives this long */
+#define LINK_FULL_LINGER_MS 3000
+/* such links at once, at most; beyond, a newcomer is closed at once as before */
+#define LINK_MAX_FULL 8
 
 /* What a link set tells its owner. Every callback may be NULL. */
 struct link_events {
@@ -68,6 +72,7 @@ struct link_set_counters {
 	uint64_t refused;    /* handshakes that failed, were refused or timed out */
 	uint64_t bad_frames; /* links closed for malformed frames */
 	uint64_t queue_full; /* frames dropped: a link's output queue was full */
+	uint64_t full_refused; /* newcomers taken in at max_links, told FULL and closed */
 };
 
 /* Every link of the daemon. */
@@ -83,6 +88,7 @@ struct link_set {
 	struct link *dead;  /* closed, freed after the round */
 	struct link *dirty; /* links with output to flush this round */
 	size_t n_links, n_up, n_pending_in, n_dialing;
+	size_t n_full; /* of n_up: links taken in at max_links only to be told FULL */
 	uint64_t next_id;
 	bool filling; /* a data frame took a link past half full this round */
 	bool held;    /* the owner was told to hold its sources */
@@ -107,6 +113,7 @@ struct link {
 	bool on_dirty_list;
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
 	bool rx_paused;   /* not reading: a link we forward to must drain first */
+	bool full;        /* taken in at max_links: gets the replay and FULL, then closes */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
@@ -143,6 +150,12 @@ struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr
 			 socklen_t addrlen);
 /** Close with a reason for the log; safe to call twice. The memory lives until the round ends. */
 void link_close(struct link *l, const char *reason);
+/** Links that are up and really part of the mesh (not FULL notices being handed over). */
+static inline size_t link_set_degree(const struct link_set *s)
+{
+	return s->n_up - s->n_full;
+}
+
 /** Close a link whose peer sent something malformed (counted in bad_frames). */
 void link_protocol_error(struct link *l, const char *why);
 
