@@ -76,14 +76,16 @@ static uint32_t weight(const struct invpnd *d, const struct node_addr *a, uint64
 enum want {
 	WANT_ANY,         /* any eligible address (filling up to min_links) */
 	WANT_UNREACHABLE, /* known MAC, no route: healing a split */
-	WANT_SEED,        /* a configured seed not dialled yet since start */
+	WANT_SEED,        /* a configured seed not dialled yet, or never reached */
 };
 
 static bool wanted(const struct invpnd *d, const struct node_addr *a, enum want w)
 {
 	switch (w) {
 	case WANT_SEED:
-		return a->source == NODE_SRC_CONFIG && !a->tried;
+		/* until it answered once (then we know its MAC, and healing
+		 * takes over if we lose it) */
+		return a->source == NODE_SRC_CONFIG && (!a->tried || !a->has_mac);
 	case WANT_UNREACHABLE:
 		return a->has_mac && !route_find(&d->routes, a->mac);
 	default:
@@ -143,6 +145,33 @@ static size_t links_wanted(const struct invpnd *d)
 	return link_set_degree(&d->links) + d->links.n_dialing;
 }
 
+/* Links we dialled (up or being dialled). */
+static size_t links_own(const struct invpnd *d)
+{
+	size_t n = d->links.n_dialing;
+
+	for (const struct link *l = d->links.list; l; l = l->next) {
+		if (l->state == LINK_UP && !l->full && l->outgoing)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Fill: at least min_links links; and, while under the upper target, until
+ * min_links of them are our own. Incoming links alone (a ring of seeds, each
+ * dialled by the next) make long paths; each node adding random links of its
+ * own makes a random graph with few hops.
+ */
+static bool want_more(const struct invpnd *d)
+{
+	size_t n = links_wanted(d), min = d->cfg->min_links;
+
+	if (n >= d->cfg->max_links)
+		return false;
+	return n < min || (n < 2 * min && links_own(d) < min);
+}
+
 /*
  * Healing (after tinc 1.1's connect_to_unreachable): now and then, with a
  * chance of unreachable / known, dial a random known node we have no route
@@ -169,16 +198,21 @@ static void heal(struct invpnd *d, uint64_t now)
 }
 
 /*
- * Shape: above the target degree, drop one link of our own making now and
- * then: not an incoming one, not a young one, not one that healed a split
- * lately, and only to a peer that keeps more than min_links without it.
+ * Shape: above the target degree (2 x min_links + 1: what filling leaves,
+ * plus one), drop one link of our own making now and then: not an incoming
+ * one, not a young one, not one that healed a split lately, and only to a
+ * peer that keeps more than min_links without it. Also, while we keep more
+ * than min_links, drop one to a peer above the target: a hub cannot shed
+ * incoming links, its dialers do, and dial someone less busy instead.
  */
 static void shape(struct invpnd *d, uint64_t now)
 {
-	size_t target = d->cfg->min_links + 1, n = 0, r;
+	size_t target = 2 * d->cfg->min_links + 1, n = 0, r;
 	struct link *victim = NULL;
 
-	if (now < d->shape_next_ms || link_set_degree(&d->links) <= target || !d->cfg->min_links)
+	size_t deg = link_set_degree(&d->links);
+
+	if (now < d->shape_next_ms || deg <= d->cfg->min_links || !d->cfg->min_links)
 		return;
 	d->shape_next_ms = now + SHAPE_PERIOD_MS + (uint64_t)random() % SHAPE_PERIOD_MS;
 	for (int pass = 0; pass < 2; pass++) {
@@ -194,7 +228,11 @@ static void shape(struct invpnd *d, uint64_t now)
 			if (a && a->heal_ms && now - a->heal_ms < HEAL_KEEP_MS)
 				continue;
 			rt = route_find(&d->routes, l->peer_mac);
-			if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links)
+			if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links + 1)
+				continue;
+			/* above target ourselves, or the peer is (it cannot shed the
+			 * links others made to it: they do, and dial elsewhere) */
+			if (deg <= target && rt->degree <= target)
 				continue;
 			if (!pass) {
 				n++;
@@ -250,7 +288,7 @@ void autoconnect_run(struct invpnd *d)
 	 * meanwhile (an incoming link must not keep a node from its seed) */
 	while (links_wanted(d) < d->cfg->max_links && (a = pick(d, now, WANT_SEED, NULL)))
 		dial(d, a, false);
-	while (links_wanted(d) < d->cfg->min_links && (a = pick(d, now, WANT_ANY, NULL)))
+	while (want_more(d) && (a = pick(d, now, WANT_ANY, NULL)))
 		dial(d, a, false);
 	if (d->cfg->min_links) {
 		heal(d, now);
@@ -259,7 +297,7 @@ void autoconnect_run(struct invpnd *d)
 			next = d->heal_next_ms;
 	}
 	/* wake up when the earliest backoff ends, if we still want links */
-	if (links_wanted(d) < d->cfg->min_links) {
+	if (want_more(d)) {
 		nodes_foreach(&d->nodes, b) {
 			if (!b->dialing && b->next_try_ms > now && b->next_try_ms < next)
 				next = b->next_try_ms;

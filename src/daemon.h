@@ -43,6 +43,14 @@ struct daemon_counters {
 	uint64_t routes_gone;       /* (ext) routes dropped on a GONE */
 };
 
+/* A node a GONE dropped the route to, and the newest INFO id it covered (switch.c). */
+struct tomb {
+	uint8_t mac[MAC_LEN];
+	int64_t last_id;
+	uint64_t at_ms; /* monotonic; 0: free */
+};
+#define DAEMON_TOMBS 256
+
 struct invpnd {
 	struct config *cfg;
 	struct loop loop;
@@ -86,6 +94,7 @@ struct invpnd {
 	uint64_t started_wall_ms;
 	uint64_t last_cache_write_ms;
 	struct daemon_counters counters;
+	struct tomb tombs[DAEMON_TOMBS];
 	struct control *control;
 	struct resolve *resolve;
 	struct mdns *mdns;

@@ -255,13 +255,58 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
 		autoconnect_soon(d);
 }
 
+/*
+ * Nodes a GONE dropped the route to, with the newest INFO id the GONE
+ * allowed: copies of older INFOs (replays to new links, slow paths) must not
+ * bring a dead node's route back. Bounded; the oldest entry is reused.
+ */
+#define TOMB_MS 120000
+
+static struct tomb *tomb_find(struct invpnd *d, const uint8_t *mac, uint64_t now)
+{
+	struct tomb *tombs = d->tombs;
+
+	for (int i = 0; i < DAEMON_TOMBS; i++) {
+		if (tombs[i].at_ms && now - tombs[i].at_ms < TOMB_MS && mac_eq(tombs[i].mac, mac))
+			return &tombs[i];
+	}
+	return NULL;
+}
+
+static void tomb_add(struct invpnd *d, const uint8_t *mac, int64_t last_id, uint64_t now)
+{
+	struct tomb *tombs = d->tombs, *t = tomb_find(d, mac, now);
+
+	if (!t) {
+		t = &tombs[0];
+		for (int i = 1; i < DAEMON_TOMBS && t->at_ms; i++) {
+			if (!tombs[i].at_ms || tombs[i].at_ms < t->at_ms)
+				t = &tombs[i];
+		}
+		memcpy(t->mac, mac, MAC_LEN);
+		t->last_id = last_id;
+	}
+	if (last_id > t->last_id)
+		t->last_id = last_id;
+	t->at_ms = now;
+}
+
 static void handle_info(struct invpnd *d, struct link *from, const struct proto_info *info,
 			const uint8_t *wire, size_t n)
 {
 	struct route *r;
+	struct tomb *t;
 
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
 		return;
+	t = tomb_find(d, info->mac, d->loop.now_ms);
+	if (t) {
+		if (info->id <= t->last_id) {
+			d->counters.drop_duplicate++;
+			return;
+		}
+		t->at_ms = 0; /* it spoke again: alive */
+	}
 	r = route_learn(&d->routes, info->mac, info->id, from, d->loop.now_ms);
 	if (!r) {
 		d->counters.drop_duplicate++;
@@ -512,8 +557,11 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 	/* nothing newer heard from it than what origin had: it may well be dead.
 	 * If it is alive it announced afresh when it lost that link, and its
 	 * next INFO brings the route back. A direct link is proof enough. */
-	if (r && r->info.used && r->info.top <= g.last_id && !mac_eq(r->via->peer_mac, g.gone)) {
+	if (!r) {
+		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+	} else if (r->info.used && r->info.top <= g.last_id && !mac_eq(r->via->peer_mac, g.gone)) {
 		d->counters.routes_gone++;
+		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
 		route_remove(&d->routes, r);
 	}
 	if (!d->cfg->no_relay)
@@ -653,6 +701,8 @@ static void send_gone(struct invpnd *d, const struct link *l)
 	memcpy(g.gone, l->peer_mac, MAC_LEN);
 	if (proto_encode_gone(wire, sizeof(wire), &g) > 0)
 		flood_mesh(d, l, wire, sizeof(wire));
+	/* and old copies of its INFO (replays) do not bring the route back here */
+	tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
 }
 
 void switch_link_down(struct invpnd *d, struct link *l)
