@@ -1,20 +1,34 @@
 #include "autoconnect.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "link.h"
 #include "log.h"
+#include "route.h"
 #include "util.h"
 
 #define AUTOCONNECT_SOON_MS 200
 #define AUTOCONNECT_PERIOD_MS 10000
+/* how often to look for known nodes we have no route to (randomised: 1x-2x) */
+#define HEAL_CHECK_MS 1000
+/* a link dialled to heal a split is not dropped as superfluous for this long */
+#define HEAL_KEEP_MS 60000
+/* a link is not dropped as superfluous before it is this old, nor more often */
+#define SHAPE_MIN_AGE_MS 10000
+#define SHAPE_PERIOD_MS 5000
+/* a DEGREE-less node (an original, or not heard yet) counts as this many links */
+#define DEGREE_UNKNOWN 2
+/* a node that said FULL recently counts as this many */
+#define DEGREE_FULL 64
+#define FULL_MEMORY_MS 120000
 
 /* Is there a link (in any state) to this MAC, or a dial that expects it? */
 static bool mac_busy(const struct invpnd *d, const uint8_t mac[MAC_LEN])
 {
 	for (const struct link *l = d->links.list; l; l = l->next) {
-		if (l->state == LINK_UP && mac_eq(l->peer_mac, mac))
+		if (l->state == LINK_UP && !l->full && mac_eq(l->peer_mac, mac))
 			return true;
 		if (l->state != LINK_UP && l->expect_mac && mac_eq(l->expected_mac, mac))
 			return true;
@@ -40,27 +54,201 @@ static bool eligible(const struct invpnd *d, const struct node_addr *a, uint64_t
 	return !mac_eq(a->mac, d->mac) && !mac_busy(d, a->mac) && !dialling_mac(&d->nodes, a->mac);
 }
 
-/* Fewest failures first, then the most recently working, then SRV order, then the newest. */
-static bool better(const struct node_addr *a, const struct node_addr *b)
+/* How many links the node behind an address says it has (PROTOCOL: DEGREE). */
+static unsigned degree_of(const struct invpnd *d, const struct node_addr *a, uint64_t now)
 {
-	if (a->fails != b->fails)
-		return a->fails < b->fails;
-	if (a->last_success_wall_ms != b->last_success_wall_ms)
-		return a->last_success_wall_ms > b->last_success_wall_ms;
-	if (a->rank != b->rank)
-		return a->rank < b->rank; /* SRV priority and weight */
-	return a->learned_wall_ms > b->learned_wall_ms;
+	const struct route *r;
+
+	if (a->full_ms && now - a->full_ms < FULL_MEMORY_MS)
+		return DEGREE_FULL;
+	r = a->has_mac ? route_find(&d->routes, a->mac) : NULL;
+	return r && r->degree_id ? r->degree : DEGREE_UNKNOWN;
 }
 
-static struct node_addr *pick(struct invpnd *d, uint64_t now)
+/* Weighted away from nodes with many links: a node with k links weighs 1/(1+k)^2. */
+static uint32_t weight(const struct invpnd *d, const struct node_addr *a, uint64_t now)
 {
-	struct node_addr *best = NULL;
+	uint32_t k = degree_of(d, a, now) + 1;
+
+	return 65536 / (k * k) + 1;
+}
+
+enum want {
+	WANT_ANY,         /* any eligible address (filling up to min_links) */
+	WANT_UNREACHABLE, /* known MAC, no route: healing a split */
+	WANT_SEED,        /* a configured seed not dialled yet, or never reached */
+};
+
+static bool wanted(const struct invpnd *d, const struct node_addr *a, enum want w)
+{
+	switch (w) {
+	case WANT_SEED:
+		/* until it answered once (then we know its MAC, and healing
+		 * takes over if we lose it) */
+		return a->source == NODE_SRC_CONFIG && (!a->tried || !a->has_mac);
+	case WANT_UNREACHABLE:
+		return a->has_mac && !route_find(&d->routes, a->mac);
+	default:
+		return true;
+	}
+}
+
+/*
+ * A random candidate among the equally good ones (fewest failures), weighted
+ * by degree. Picking in table order made hubs of the first nodes heard of.
+ */
+static struct node_addr *pick(struct invpnd *d, uint64_t now, enum want w, size_t *count)
+{
+	unsigned best_fails = ~0u;
+	uint64_t total = 0, r;
+	size_t n = 0;
 
 	nodes_foreach(&d->nodes, a) {
-		if (eligible(d, a, now) && (!best || better(a, best)))
-			best = a;
+		if (eligible(d, a, now) && wanted(d, a, w) && a->fails < best_fails)
+			best_fails = a->fails;
 	}
-	return best;
+	nodes_foreach(&d->nodes, a) {
+		if (eligible(d, a, now) && wanted(d, a, w) && a->fails == best_fails) {
+			total += weight(d, a, now);
+			n++;
+		}
+	}
+	if (count)
+		*count = n;
+	if (!n)
+		return NULL;
+	r = ((uint64_t)random() << 31 | (uint64_t)random()) % total;
+	nodes_foreach(&d->nodes, a) {
+		if (eligible(d, a, now) && wanted(d, a, w) && a->fails == best_fails) {
+			uint32_t wt = weight(d, a, now);
+
+			if (r < wt)
+				return a;
+			r -= wt;
+		}
+	}
+	return NULL;
+}
+
+static void dial(struct invpnd *d, struct node_addr *a, bool heal)
+{
+	a->dialing = true;
+	a->tried = true;
+	if (heal)
+		a->heal_ms = loop_clock_ms();
+	link_dial(&d->links, (struct sockaddr *)&a->sa, a->salen, a->verify_mac ? a->mac : NULL,
+		  a->id);
+}
+
+static size_t links_wanted(const struct invpnd *d)
+{
+	return link_set_degree(&d->links) + d->links.n_dialing;
+}
+
+/* Links we dialled (up or being dialled). */
+static size_t links_own(const struct invpnd *d)
+{
+	size_t n = d->links.n_dialing;
+
+	for (const struct link *l = d->links.list; l; l = l->next) {
+		if (l->state == LINK_UP && !l->full && l->outgoing)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Fill: at least min_links links; and, while under the upper target, until
+ * min_links of them are our own. Incoming links alone (a ring of seeds, each
+ * dialled by the next) make long paths; each node adding random links of its
+ * own makes a random graph with few hops.
+ */
+static bool want_more(const struct invpnd *d)
+{
+	size_t n = links_wanted(d), min = d->cfg->min_links;
+
+	if (n >= d->cfg->max_links)
+		return false;
+	return n < min || (n < 2 * min && links_own(d) < min);
+}
+
+/*
+ * Healing (after tinc 1.1's connect_to_unreachable): now and then, with a
+ * chance of unreachable / known, dial a random known node we have no route
+ * to, whatever our link count. In a whole mesh nobody dials; in a small piece
+ * cut off from a big one, everyone does; as pieces merge it stops by itself.
+ * One such dial at a time, and each address has its own backoff.
+ */
+static void heal(struct invpnd *d, uint64_t now)
+{
+	struct node_addr *a;
+	size_t unreachable = 0;
+
+	if (now < d->heal_next_ms)
+		return;
+	d->heal_next_ms = now + HEAL_CHECK_MS + (uint64_t)random() % HEAL_CHECK_MS;
+	if (d->links.n_dialing || links_wanted(d) >= d->cfg->max_links)
+		return;
+	a = pick(d, now, WANT_UNREACHABLE, &unreachable);
+	if (!a || (uint64_t)random() % (unreachable + d->routes.count) >= unreachable)
+		return;
+	log_info("autoconnect: no route to a node at a known address: dialling it (%zu such, %zu routes)",
+		 unreachable, d->routes.count);
+	dial(d, a, true);
+}
+
+/*
+ * Shape: above the target degree (2 x min_links + 1: what filling leaves,
+ * plus one), drop one link of our own making now and then: not an incoming
+ * one, not a young one, not one that healed a split lately, and only to a
+ * peer that keeps more than min_links without it. Also, while we keep more
+ * than min_links, drop one to a peer above the target: a hub cannot shed
+ * incoming links, its dialers do, and dial someone less busy instead.
+ */
+static void shape(struct invpnd *d, uint64_t now)
+{
+	size_t target = 2 * d->cfg->min_links + 1, n = 0, r;
+	struct link *victim = NULL;
+
+	size_t deg = link_set_degree(&d->links);
+
+	if (now < d->shape_next_ms || deg <= d->cfg->min_links || !d->cfg->min_links)
+		return;
+	d->shape_next_ms = now + SHAPE_PERIOD_MS + (uint64_t)random() % SHAPE_PERIOD_MS;
+	for (int pass = 0; pass < 2; pass++) {
+		r = pass ? (size_t)random() % n : 0;
+		for (struct link *l = d->links.list; l; l = l->next) {
+			const struct node_addr *a;
+			const struct route *rt;
+
+			if (l->state != LINK_UP || l->full || !l->outgoing ||
+			    now - l->up_ms < SHAPE_MIN_AGE_MS)
+				continue;
+			a = nodes_get(&d->nodes, l->addr_id);
+			if (a && a->heal_ms && now - a->heal_ms < HEAL_KEEP_MS)
+				continue;
+			rt = route_find(&d->routes, l->peer_mac);
+			if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links + 1)
+				continue;
+			/* above target ourselves, or the peer is (it cannot shed the
+			 * links others made to it: they do, and dial elsewhere) */
+			if (deg <= target && rt->degree <= target)
+				continue;
+			if (!pass) {
+				n++;
+			} else if (!r--) {
+				victim = l;
+				break;
+			}
+		}
+		if (!n)
+			return;
+	}
+	if (victim) {
+		log_info("autoconnect: %zu links, target %zu: dropping %s", link_set_degree(&d->links),
+			 target, victim->name);
+		link_close(victim, "superfluous link (autoconnect)");
+	}
 }
 
 static void on_timer(struct loop_timer *t)
@@ -82,23 +270,38 @@ void autoconnect_soon(struct invpnd *d)
 void autoconnect_run(struct invpnd *d)
 {
 	uint64_t now = loop_clock_ms(), next = now + AUTOCONNECT_PERIOD_MS;
+	static bool seeded;
+	struct node_addr *a;
 
-	while (!d->stopping && d->links.n_up + d->links.n_dialing < d->cfg->min_links) {
-		struct node_addr *a = pick(d, now);
+	if (!seeded) {
+		/* every node must choose differently: the MAC, the pid and the time */
+		unsigned s = (unsigned)getpid() ^ (unsigned)loop_wall_ms();
 
-		if (!a)
-			break;
-		a->dialing = true;
-		link_dial(&d->links, (struct sockaddr *)&a->sa, a->salen, a->verify_mac ? a->mac : NULL,
-			  a->id);
+		for (int i = 0; i < MAC_LEN; i++)
+			s = s * 31 + d->mac[i];
+		srandom(s);
+		seeded = true;
+	}
+	if (d->stopping)
+		return;
+	/* configured seeds first: each is dialled once at start, whatever came in
+	 * meanwhile (an incoming link must not keep a node from its seed) */
+	while (links_wanted(d) < d->cfg->max_links && (a = pick(d, now, WANT_SEED, NULL)))
+		dial(d, a, false);
+	while (want_more(d) && (a = pick(d, now, WANT_ANY, NULL)))
+		dial(d, a, false);
+	if (d->cfg->min_links) {
+		heal(d, now);
+		shape(d, now);
+		if (d->heal_next_ms < next)
+			next = d->heal_next_ms;
 	}
 	/* wake up when the earliest backoff ends, if we still want links */
-	if (d->links.n_up + d->links.n_dialing < d->cfg->min_links) {
-		nodes_foreach(&d->nodes, a) {
-			if (!a->dialing && a->next_try_ms > now && a->next_try_ms < next)
-				next = a->next_try_ms;
+	if (want_more(d)) {
+		nodes_foreach(&d->nodes, b) {
+			if (!b->dialing && b->next_try_ms > now && b->next_try_ms < next)
+				next = b->next_try_ms;
 		}
 	}
-	if (!d->stopping)
-		loop_timer_arm_at(&d->loop, &d->autoconnect_timer, next, on_timer);
+	loop_timer_arm_at(&d->loop, &d->autoconnect_timer, next, on_timer);
 }

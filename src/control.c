@@ -213,6 +213,9 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "links_refused_full", lc->refused_full);
 	add_u64(o, "links_closed_silent", lc->closed_silent);
 	add_u64(o, "drop_offload", c->drop_offload);
+	add_u64(o, "links_full_refused", lc->full_refused);
+	add_u64(o, "full_notices", c->full_notices);
+	add_u64(o, "routes_gone", c->routes_gone);
 	return o;
 }
 

@@ -38,7 +38,17 @@ struct daemon_counters {
 	uint64_t drop_unknown_origin; /* flooded frames from origins without a route */
 	uint64_t drop_tap_write;    /* the TAP would not take a frame */
 	uint64_t drop_offload;      /* super-frames or checksums we could not handle */
+	uint64_t full_notices;      /* (ext) seeds that told us FULL */
+	uint64_t routes_gone;       /* (ext) routes dropped on a GONE */
 };
+
+/* A node a GONE dropped the route to, and the newest INFO id it covered (switch.c). */
+struct tomb {
+	uint8_t mac[MAC_LEN];
+	int64_t last_id;
+	uint64_t at_ms; /* monotonic; 0: free */
+};
+#define DAEMON_TOMBS 256
 
 struct invpnd {
 	struct config *cfg;
@@ -67,6 +77,7 @@ struct invpnd {
 	struct loop_timer tick;
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
+	uint64_t heal_next_ms, shape_next_ms; /* autoconnect's own pace (monotonic) */
 	struct loop_timer watchdog_timer;
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
@@ -82,6 +93,7 @@ struct invpnd {
 	uint64_t started_wall_ms;
 	uint64_t last_cache_write_ms;
 	struct daemon_counters counters;
+	struct tomb tombs[DAEMON_TOMBS];
 	struct control *control;
 	struct resolve *resolve;
 	struct mdns *mdns;

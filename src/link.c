@@ -283,7 +283,7 @@ static struct link *find_up(struct link_set *s, const uint8_t mac[MAC_LEN],
 			    const struct link *except)
 {
 	for (struct link *o = s->list; o; o = o->next) {
-		if (o != except && o->state == LINK_UP && mac_eq(o->peer_mac, mac))
+		if (o != except && o->state == LINK_UP && !o->full && mac_eq(o->peer_mac, mac))
 			return o;
 	}
 	return NULL;
@@ -348,12 +348,17 @@ static void handshake_done(struct link *l)
 		refuse(l, false, msg);
 		return;
 	}
-	if (s->n_up >= s->max_links) {
-		link_close(l, "max_links reached");
+	if (s->n_up - s->n_full >= s->max_links) {
+		/* an incoming newcomer still gets the addresses we know, and is told
+		 * why it is closed (PROTOCOL: FULL), so it dials elsewhere at once */
+		if (l->outgoing || s->n_full >= LINK_MAX_FULL || find_up(s, l->peer_mac, l)) {
+			link_close(l, "max_links reached");
+			return;
+		}
+		l->full = true;
+	} else if (!resolve_duplicate(l)) {
 		return;
 	}
-	if (!resolve_duplicate(l))
-		return;
 
 	l->in = malloc(LINK_IN_CAP);
 	l->out = malloc(LINK_OUT_CAP);
@@ -368,9 +373,16 @@ static void handshake_done(struct link *l)
 	l->state = LINK_UP;
 	learn_addr(s, (struct sockaddr *)&l->addr);
 	s->n_up++;
+	if (l->full) {
+		s->n_full++;
+		s->c.full_refused++;
+	}
 	link_set_check(s);
 	l->up_ms = l->last_rx_ms = loop_clock_ms();
 	set_name(l);
+	if (l->full)
+		log_notice("peer %s: at max_links (%zu): handing over addresses, then closing",
+			   l->name, s->max_links);
 	log_info("link up: %s, %s, %s %s", l->name, l->outgoing ? "outgoing" : "incoming",
 		 SSL_get_version(l->ssl), SSL_get_cipher_name(l->ssl));
 	loop_io_mod(s->loop, &l->io, EPOLLIN);
@@ -683,9 +695,11 @@ void link_close(struct link *l, const char *reason)
 	if (l->next)
 		l->next->prev = l->prev;
 	s->n_links--;
-	if (was == LINK_UP)
+	if (was == LINK_UP) {
 		s->n_up--;
-	else if (l->outgoing)
+		if (l->full)
+			s->n_full--;
+	} else if (l->outgoing)
 		s->n_dialing--;
 	else
 		s->n_pending_in--;
@@ -815,6 +829,9 @@ void link_check_timeouts(struct link_set *s, uint64_t now_ms)
 			log_debug("connection %s: no TLS handshake within %d s", l->name,
 				  LINK_HANDSHAKE_TIMEOUT_MS / 1000);
 			link_close(l, "handshake timeout");
+		} else if (l->state == LINK_UP && l->full &&
+			   now_ms - l->up_ms >= LINK_FULL_LINGER_MS) {
+			link_close(l, "max_links reached (FULL sent)");
 		} else if (l->state == LINK_UP && now_ms - l->last_rx_ms >= s->idle_ms) {
 			link_close(l, "peer silent for link_timeout");
 		}

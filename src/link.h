@@ -66,6 +66,10 @@ enum link_state {
 #define LINK_MAX_UNKNOWN_RUN 16
 /* a link that took no bytes for this long no longer holds the TAP back */
 #define LINK_STALL_MS 200
+/* a link taken in at max_links only to hand over addresses (PROTOCOL: FULL) lives this long */
+#define LINK_FULL_LINGER_MS 3000
+/* such links at once, at most; beyond, a newcomer is closed at once as before */
+#define LINK_MAX_FULL 8
 
 /* What a link set tells its owner. Every callback may be NULL. */
 struct link_events {
@@ -92,6 +96,7 @@ struct link_set_counters {
 	uint64_t closed_silent;    /* no TLS byte within LINK_SILENT_MS */
 	uint64_t bad_frames; /* links closed for malformed frames */
 	uint64_t queue_full; /* frames dropped: a link's output queue was full */
+	uint64_t full_refused; /* newcomers taken in at max_links, told FULL and closed */
 };
 
 /* Every link of the daemon. */
@@ -107,6 +112,7 @@ struct link_set {
 	struct link *dead;  /* closed, freed after the round */
 	struct link *dirty; /* links with output to flush this round */
 	size_t n_links, n_up, n_pending_in, n_dialing;
+	size_t n_full; /* of n_up: links taken in at max_links only to be told FULL */
 	uint64_t next_id;
 	bool filling; /* a data frame took a link past half full this round */
 	bool held;    /* the owner was told to hold its sources */
@@ -135,6 +141,7 @@ struct link {
 	bool confirmed;   /* a frame arrived: the peer accepted us too */
 	bool announced;   /* incoming: the peer's first ANNOUNCE was recorded as a success */
 	bool rx_paused;   /* not reading: a link we forward to must drain first */
+	bool full;        /* taken in at max_links: gets the replay and FULL, then closes */
 	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
 	bool peer_sent_caps; /* a CAPS came: not an original node (PROTOCOL: CAPS) */
 	unsigned unknown_run; /* frames of unknown types in a row */
@@ -178,6 +185,12 @@ void link_close(struct link *l, const char *reason);
  * -EBUSY with *why set (counted); the caller closes it.
  */
 int link_admit(struct link_set *s, const struct sockaddr *addr, const char **why);
+/** Links that are up and really part of the mesh (not FULL notices being handed over). */
+static inline size_t link_set_degree(const struct link_set *s)
+{
+	return s->n_up - s->n_full;
+}
+
 /** Close a link whose peer sent something malformed (counted in bad_frames). */
 void link_protocol_error(struct link *l, const char *why);
 

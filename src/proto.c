@@ -36,6 +36,12 @@ const char *proto_type_name(uint8_t type)
 		return "CAPS";
 	case PROTO_UNICAST_GSO:
 		return "UNICAST GSO";
+	case PROTO_DEGREE:
+		return "DEGREE";
+	case PROTO_FULL:
+		return "FULL";
+	case PROTO_GONE:
+		return "GONE";
 	default:
 		return "unknown";
 	}
@@ -159,6 +165,39 @@ int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps)
 	return 0;
 }
 
+/* The mesh extensions: a longer body is a later version's, as for CAPS. */
+int proto_decode_degree(const uint8_t *body, size_t len, struct proto_degree *out)
+{
+	if (len < PROTO_DEGREE_BODY)
+		return -EBADMSG;
+	if (body[0] != PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	out->id = (int64_t)proto_get64(body + 1);
+	memcpy(out->mac, body + 9, MAC_LEN);
+	out->links = proto_get16(body + 15);
+	return 0;
+}
+
+int proto_decode_full(const uint8_t *body, size_t len)
+{
+	if (len < PROTO_FULL_BODY)
+		return -EBADMSG;
+	return body[0] == PROTO_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out)
+{
+	if (len < PROTO_GONE_BODY)
+		return -EBADMSG;
+	if (body[0] != PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	out->id = (int64_t)proto_get64(body + 1);
+	memcpy(out->origin, body + 9, MAC_LEN);
+	memcpy(out->gone, body + 15, MAC_LEN);
+	out->last_id = (int64_t)proto_get64(body + 21);
+	return 0;
+}
+
 int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
 			     struct proto_unicast *out)
 {
@@ -272,6 +311,46 @@ int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps)
 	buf[3] = PROTO_VERSION;
 	proto_put16(buf + 4, (uint16_t)(caps >> 16));
 	proto_put16(buf + 6, (uint16_t)caps);
+	return size;
+}
+
+int proto_encode_degree(uint8_t *buf, size_t cap, const struct proto_degree *g)
+{
+	int size = frame_size(cap, PROTO_DEGREE_BODY);
+
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_DEGREE, PROTO_DEGREE_BODY);
+	buf[3] = PROTO_VERSION;
+	proto_put64(buf + 4, (uint64_t)g->id);
+	memcpy(buf + 12, g->mac, MAC_LEN);
+	proto_put16(buf + 18, g->links);
+	return size;
+}
+
+int proto_encode_full(uint8_t *buf, size_t cap)
+{
+	int size = frame_size(cap, PROTO_FULL_BODY);
+
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_FULL, PROTO_FULL_BODY);
+	buf[3] = PROTO_VERSION;
+	return size;
+}
+
+int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g)
+{
+	int size = frame_size(cap, PROTO_GONE_BODY);
+
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_GONE, PROTO_GONE_BODY);
+	buf[3] = PROTO_VERSION;
+	proto_put64(buf + 4, (uint64_t)g->id);
+	memcpy(buf + 12, g->origin, MAC_LEN);
+	memcpy(buf + 18, g->gone, MAC_LEN);
+	proto_put64(buf + 24, (uint64_t)g->last_id);
 	return size;
 }
 

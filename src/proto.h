@@ -18,6 +18,9 @@ enum proto_type {
 	PROTO_HEALTH_REQ = 0x02,
 	PROTO_HEALTH_RESP = 0x03,
 	PROTO_CAPS = 0x04,          /* (ext) what a node can take; originals skip it */
+	PROTO_DEGREE = 0x05,        /* (ext) flooded among CAPS_MESH peers: a node's link count */
+	PROTO_FULL = 0x06,          /* (ext) to a CAPS_MESH peer: at max_links, closing after replay */
+	PROTO_GONE = 0x07,          /* (ext) flooded among CAPS_MESH peers: lost the link to a node */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
 	PROTO_UNICAST_GSO = 0x82,   /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
@@ -25,6 +28,10 @@ enum proto_type {
 
 /* CAPS bits */
 #define PROTO_CAPS_GSO 0x00000001u
+#define PROTO_CAPS_MESH 0x00000002u /* takes DEGREE, FULL and GONE */
+#define PROTO_DEGREE_BODY 17 /* version, id, mac, u16 links */
+#define PROTO_FULL_BODY 1    /* version */
+#define PROTO_GONE_BODY 29   /* version, id, origin, gone, last_id */
 #define PROTO_CAPS_BODY 5 /* version, u32 caps */
 #define PROTO_GSO_HDR 10  /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
 
@@ -82,6 +89,19 @@ struct proto_health_resp {
 	size_t ntrace;
 	const uint8_t *rtrace; /* nrtrace MACs */
 	size_t nrtrace;
+};
+
+struct proto_degree {
+	int64_t id;
+	uint8_t mac[MAC_LEN];
+	uint16_t links;
+};
+
+struct proto_gone {
+	int64_t id;              /* the origin's fresh broadcast id */
+	uint8_t origin[MAC_LEN]; /* the node that lost its link */
+	uint8_t gone[MAC_LEN];   /* the peer of that link */
+	int64_t last_id;         /* the newest INFO id from gone that origin had accepted */
 };
 
 struct proto_unicast {
@@ -143,6 +163,9 @@ int proto_decode_health_resp(const uint8_t *body, size_t len, struct proto_healt
 int proto_decode_unicast(const uint8_t *body, size_t len, struct proto_unicast *out);
 int proto_decode_broadcast(const uint8_t *body, size_t len, struct proto_broadcast *out);
 int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps);
+int proto_decode_degree(const uint8_t *body, size_t len, struct proto_degree *out);
+int proto_decode_full(const uint8_t *body, size_t len);
+int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out);
 /** A UNICAST_GSO: the header (wire form) and the frame it carries. */
 int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
 			     struct proto_unicast *out);
@@ -161,6 +184,9 @@ int proto_encode_broadcast(uint8_t *buf, size_t cap, int64_t id, const uint8_t *
 			   size_t eth_len);
 
 int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps);
+int proto_encode_degree(uint8_t *buf, size_t cap, const struct proto_degree *g);
+int proto_encode_full(uint8_t *buf, size_t cap);
+int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g);
 
 /** Bytes of ip for an iptype (0, 4, 16), or -1 if the iptype is unknown. */
 int proto_iptype_len(uint8_t iptype);

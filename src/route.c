@@ -93,6 +93,16 @@ size_t route_drop_link(struct route_table *rt, const struct link *link)
 	return remove_if(rt, via_link, link);
 }
 
+static bool is_route(const struct route *r, const void *arg)
+{
+	return r == arg;
+}
+
+void route_remove(struct route_table *rt, struct route *r)
+{
+	remove_if(rt, is_route, r);
+}
+
 struct expiry {
 	uint64_t now_ms, timeout_ms;
 };

@@ -25,6 +25,9 @@ struct route {
 	/* the last INFO accepted, as on the wire: replayed to new neighbours */
 	uint8_t info_frame[PROTO_INFO_MAX];
 	uint8_t info_len;
+	/* (ext) the node's own link count from its newest DEGREE, and that frame's id */
+	uint16_t degree;
+	int64_t degree_id;
 	struct route *next;   /* hash chain */
 };
 
@@ -54,6 +57,8 @@ struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], in
 
 /** Remove every route through link; returns how many. */
 size_t route_drop_link(struct route_table *rt, const struct link *link);
+/** Remove one entry (from route_find). */
+void route_remove(struct route_table *rt, struct route *r);
 /** Remove routes not refreshed within timeout_ms; returns how many. */
 size_t route_expire(struct route_table *rt, uint64_t now_ms, uint64_t timeout_ms);
 

@@ -18,6 +18,8 @@
 #include "util.h"
 
 #define TAP_BATCH 64
+/* a seed that said FULL is not dialled again for about this long */
+#define SWITCH_FULL_PAUSE_MS 20000
 
 static struct ratelimit frame_rl;
 
@@ -26,8 +28,18 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 		  bool control)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP)
+		if (l != except && l->state == LINK_UP && !l->full)
 			link_send(l, wire, n, control);
+	}
+}
+
+/* The same, to the links whose peer speaks the mesh extensions (CAPS_MESH) only. */
+static void flood_mesh(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n)
+{
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l != except && l->state == LINK_UP && !l->full &&
+		    (l->peer_caps & PROTO_CAPS_MESH))
+			link_send(l, wire, n, true);
 	}
 }
 
@@ -253,13 +265,58 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
 		autoconnect_soon(d);
 }
 
+/*
+ * Nodes a GONE dropped the route to, with the newest INFO id the GONE
+ * allowed: copies of older INFOs (replays to new links, slow paths) must not
+ * bring a dead node's route back. Bounded; the oldest entry is reused.
+ */
+#define TOMB_MS 120000
+
+static struct tomb *tomb_find(struct invpnd *d, const uint8_t *mac, uint64_t now)
+{
+	struct tomb *tombs = d->tombs;
+
+	for (int i = 0; i < DAEMON_TOMBS; i++) {
+		if (tombs[i].at_ms && now - tombs[i].at_ms < TOMB_MS && mac_eq(tombs[i].mac, mac))
+			return &tombs[i];
+	}
+	return NULL;
+}
+
+static void tomb_add(struct invpnd *d, const uint8_t *mac, int64_t last_id, uint64_t now)
+{
+	struct tomb *tombs = d->tombs, *t = tomb_find(d, mac, now);
+
+	if (!t) {
+		t = &tombs[0];
+		for (int i = 1; i < DAEMON_TOMBS && t->at_ms; i++) {
+			if (!tombs[i].at_ms || tombs[i].at_ms < t->at_ms)
+				t = &tombs[i];
+		}
+		memcpy(t->mac, mac, MAC_LEN);
+		t->last_id = last_id;
+	}
+	if (last_id > t->last_id)
+		t->last_id = last_id;
+	t->at_ms = now;
+}
+
 static void handle_info(struct invpnd *d, struct link *from, const struct proto_info *info,
 			const uint8_t *wire, size_t n)
 {
 	struct route *r;
+	struct tomb *t;
 
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
 		return;
+	t = tomb_find(d, info->mac, d->loop.now_ms);
+	if (t) {
+		if (info->id <= t->last_id) {
+			d->counters.drop_duplicate++;
+			return;
+		}
+		t->at_ms = 0; /* it spoke again: alive */
+	}
 	r = route_learn(&d->routes, info->mac, info->id, from, d->loop.now_ms);
 	if (!r) {
 		d->counters.drop_duplicate++;
@@ -479,11 +536,77 @@ static void on_caps(struct invpnd *d, struct link *from, const uint8_t *body, si
 	}
 }
 
+static void on_degree(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_degree g;
+	struct route *r;
+
+	if (!decoded(d, from, PROTO_DEGREE, proto_decode_degree(body, len, &g)))
+		return;
+	if (mac_eq(g.mac, d->mac))
+		return;
+	/* known nodes only, once per id: the same bounds as other floods */
+	r = route_find(&d->routes, g.mac);
+	if (!r || g.id <= r->degree_id)
+		return;
+	r->degree = g.links;
+	r->degree_id = g.id;
+	if (!d->cfg->no_relay)
+		flood_mesh(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+}
+
+/* A seed at max_links handed us its addresses: go elsewhere, and not back to it soon. */
+static void on_full(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct node_addr *a;
+
+	if (!decoded(d, from, PROTO_FULL, proto_decode_full(body, len)))
+		return;
+	a = nodes_get(&d->nodes, from->addr_id);
+	if (a) {
+		/* not a failure: no fails++, just a pause (with jitter) */
+		a->next_try_ms = d->loop.now_ms + SWITCH_FULL_PAUSE_MS / 2 +
+				 (uint64_t)random() % SWITCH_FULL_PAUSE_MS;
+		a->full_ms = d->loop.now_ms;
+	}
+	d->counters.full_notices++;
+	log_notice("link %s: peer is at max_links (FULL): dialling elsewhere", from->name);
+	link_close(from, "peer is full");
+	autoconnect_soon(d);
+}
+
+static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_gone g;
+	struct route *r;
+
+	if (!decoded(d, from, PROTO_GONE, proto_decode_gone(body, len, &g)))
+		return;
+	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, g.origin, g.id))
+		return;
+	r = route_find(&d->routes, g.gone);
+	/* nothing newer heard from it than what origin had: it may well be dead.
+	 * If it is alive it announced afresh when it lost that link, and its
+	 * next INFO brings the route back. A direct link is proof enough. */
+	if (!r) {
+		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+	} else if (r->info.used && r->info.top <= g.last_id && !mac_eq(r->via->peer_mac, g.gone)) {
+		d->counters.routes_gone++;
+		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+		route_remove(&d->routes, r);
+	}
+	if (!d->cfg->no_relay)
+		flood_mesh(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+}
+
 void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t len)
 {
 	uint8_t type = frame[0], *body = frame + 1;
 	size_t blen = len - 1;
 
+	/* a newcomer taken in at max_links only gets our addresses (PROTOCOL: FULL) */
+	if (from->full)
+		return;
 	switch (type) {
 	case PROTO_ANNOUNCE:
 		on_announce(d, from, body, blen);
@@ -508,6 +631,15 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 		break;
 	case PROTO_UNICAST_GSO:
 		on_unicast_gso(d, from, body, blen);
+		break;
+	case PROTO_DEGREE:
+		on_degree(d, from, body, blen);
+		break;
+	case PROTO_FULL:
+		on_full(d, from, body, blen);
+		break;
+	case PROTO_GONE:
+		on_gone(d, from, body, blen);
 		break;
 	default:
 		/* unknown types are skipped: their len says how far */
@@ -534,6 +666,16 @@ void switch_announce(struct invpnd *d)
 	}
 	if (n > 0)
 		flood(d, NULL, wire, (size_t)n, true);
+	/* (ext) how many links we have, for dialers choosing among nodes */
+	{
+		struct proto_degree g = {.id = daemon_next_id(d),
+					 .links = (uint16_t)link_set_degree(&d->links)};
+
+		memcpy(g.mac, d->mac, MAC_LEN);
+		n = proto_encode_degree(wire, sizeof(wire), &g);
+		if (n > 0)
+			flood_mesh(d, NULL, wire, (size_t)n);
+	}
 }
 
 struct replay {
@@ -552,24 +694,60 @@ void switch_link_up(struct invpnd *d, struct link *l)
 {
 	struct replay rp = {l};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
+	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
+	uint32_t bits = PROTO_CAPS_MESH;
 
 	/*
 	 * On every link, first: it says we are no original node (which may be
-	 * sent 0x02/0x03), and what we can take: large frames, if our TAP hands
-	 * them over (PROTOCOL: CAPS)
+	 * sent 0x02/0x03), what we can take (large frames, if our TAP hands them
+	 * over) and that we speak the mesh extensions (PROTOCOL: CAPS)
 	 */
-	if (proto_encode_caps(caps, sizeof(caps), d->tap.vnet ? PROTO_CAPS_GSO : 0) > 0)
+	if (d->tap.vnet)
+		bits |= PROTO_CAPS_GSO;
+	if (proto_encode_caps(caps, sizeof(caps), bits) > 0)
 		link_send(l, caps, sizeof(caps), true);
+	if (l->full) {
+		/* at max_links: the addresses we know, then why we close (PROTOCOL: FULL).
+		 * An original node skips FULL and sees the close. */
+		route_foreach(&d->routes, replay_route, &rp);
+		if (proto_encode_full(full, sizeof(full)) > 0)
+			link_send(l, full, sizeof(full), true);
+		return;
+	}
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);
 	if (!d->cfg->no_relay)
 		route_foreach(&d->routes, replay_route, &rp);
 }
 
+/* (ext) We lost our link to a node: say so, so that routes to it that heard
+ * nothing newer go now rather than after route_timeout (PROTOCOL: GONE). */
+static void send_gone(struct invpnd *d, const struct link *l)
+{
+	const struct route *r = route_find(&d->routes, l->peer_mac);
+	struct proto_gone g = {.id = daemon_next_id(d)};
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_GONE_BODY];
+
+	if (!r || r->via != l || !r->info.used)
+		return;
+	g.last_id = r->info.top;
+	memcpy(g.origin, d->mac, MAC_LEN);
+	memcpy(g.gone, l->peer_mac, MAC_LEN);
+	if (proto_encode_gone(wire, sizeof(wire), &g) > 0)
+		flood_mesh(d, l, wire, sizeof(wire));
+	/* and old copies of its INFO (replays) do not bring the route back here */
+	tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+}
+
 void switch_link_down(struct invpnd *d, struct link *l)
 {
-	size_t n = route_drop_link(&d->routes, l);
+	size_t n;
 
+	if (l->full)
+		return; /* it carried nothing of ours */
+	if (!d->stopping)
+		send_gone(d, l);
+	n = route_drop_link(&d->routes, l);
 	if (n)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
 	if (!d->stopping)

@@ -30,7 +30,7 @@
 #define B "02:00:00:00:00:02"
 #define C "02:00:00:00:00:03"
 #define X "02:00:00:00:00:99" /* a node two hops away */
-#define Y "02:00:00:00:00:98" /* another, behind another link */
+#define Y "02:00:00:00:00:98" /* another, elsewhere */
 
 static struct invpnd d;
 static struct config cfg;
@@ -300,22 +300,54 @@ static void test_link_up_announces_and_replays_routes(void **state)
 	arrive_info(b, X, 9000, "198.18.0.9", 41744);
 	c = fake_link(C, "198.18.0.3", 41744);
 	switch_link_up(&d, c);
-	/* CAPS first, on every link (without offloads: no bits)... */
+	/* CAPS always (the mesh extensions), no GSO bit without offloads... */
 	body = expect_sent(c, PROTO_CAPS, &len);
 	{
-		uint32_t caps = 1;
+		uint32_t caps = 0;
 
 		assert_int_equal(proto_decode_caps(body, len, &caps), 0);
-		assert_int_equal(caps, 0);
+		assert_int_equal(caps, PROTO_CAPS_MESH);
 	}
-	/* ...an ANNOUNCE... */
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	/* (no DEGREE: c has not said it speaks the mesh extensions) */
 	/* ...then what we know, so c need not wait for the next round */
 	body = expect_sent(c, PROTO_INFO, &len);
 	assert_int_equal(proto_decode_info(body, len, &info), 0);
 	assert_memory_equal(info.mac, M(X), MAC_LEN);
 	assert_int_equal(info.id, 9000);
 	expect_nothing_sent(c);
+}
+
+/* GONE drops a route that heard nothing newer, and keeps one that did. */
+static void test_gone_drops_stale_routes_only(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	struct proto_gone g = {.id = 5000, .last_id = 9000};
+	uint8_t wire[64];
+	int n;
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	arrive_info(c, Y, 9500, "198.18.0.10", 41744);
+	memcpy(g.origin, M(B), MAC_LEN);
+	memcpy(g.gone, M(X), MAC_LEN);
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	assert_true(n > 0);
+	arrive(b, wire, (size_t)n);
+	assert_null(route_find(&d.routes, M(X)));
+	/* Y announced after the GONE's last_id: it is alive */
+	g.id = 5001;
+	memcpy(g.gone, M(Y), MAC_LEN);
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	arrive(b, wire, (size_t)n);
+	assert_ptr_equal(route_lookup(&d.routes, M(Y)), c);
+	/* a peer we have a direct link to is never dropped on hearsay */
+	g.id = 5002;
+	memcpy(g.gone, M(C), MAC_LEN);
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	arrive(b, wire, (size_t)n);
+	assert_ptr_equal(route_lookup(&d.routes, M(C)), c);
 }
 
 static void test_link_down_drops_its_routes(void **state)
@@ -605,6 +637,7 @@ int main(void)
 		T(test_no_relay_floods_nothing),
 		T(test_link_up_announces_and_replays_routes),
 		T(test_link_down_drops_its_routes),
+		T(test_gone_drops_stale_routes_only),
 		T(test_tap_unicast_follows_the_route),
 		T(test_tap_unicast_without_route_is_counted),
 		T(test_tap_frame_from_another_host_is_dropped),
