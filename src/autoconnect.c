@@ -74,9 +74,9 @@ static uint32_t weight(const struct invpnd *d, const struct node_addr *a, uint64
 }
 
 enum want {
-	WANT_ANY,         /* any eligible address (filling up to min_links) */
+	WANT_ANY,	  /* any eligible address (filling up to min_links) */
 	WANT_UNREACHABLE, /* known MAC, no route: healing a split */
-	WANT_SEED,        /* a configured seed not dialled yet, or never reached */
+	WANT_SEED,	  /* a configured seed not dialled yet, or never reached */
 };
 
 static bool wanted(const struct invpnd *d, const struct node_addr *a, enum want w)
@@ -245,8 +245,8 @@ static void shape(struct invpnd *d, uint64_t now)
 			return;
 	}
 	if (victim) {
-		log_info("autoconnect: %zu links, target %zu: dropping %s", link_set_degree(&d->links),
-			 target, victim->name);
+		log_info("autoconnect: %zu links, target %zu: dropping %s",
+			 link_set_degree(&d->links), target, victim->name);
 		link_close(victim, "superfluous link (autoconnect)");
 	}
 }

@@ -114,7 +114,11 @@ static AvahiWatch *watch_new(const AvahiPoll *api, int fd, AvahiWatchEvent event
 		f->next = p->fds;
 		p->fds = f;
 	}
-	*w = (AvahiWatch){.p = p, .fde = f, .want = event, .cb = cb, .userdata = userdata,
+	*w = (AvahiWatch){.p = p,
+			  .fde = f,
+			  .want = event,
+			  .cb = cb,
+			  .userdata = userdata,
 			  .next = f->watches};
 	f->watches = w;
 	if (!f->io.registered) {

@@ -22,7 +22,8 @@ static int by_usefulness(const void *pa, const void *pb)
 		return a->last_success_wall_ms > b->last_success_wall_ms ? -1 : 1;
 	if (a->fails != b->fails)
 		return a->fails < b->fails ? -1 : 1;
-	return a->learned_wall_ms > b->learned_wall_ms ? -1 : a->learned_wall_ms < b->learned_wall_ms;
+	return a->learned_wall_ms > b->learned_wall_ms ? -1
+						       : a->learned_wall_ms < b->learned_wall_ms;
 }
 
 int cache_save(const struct nodes *n, const char *path)
@@ -67,8 +68,8 @@ int cache_save(const struct nodes *n, const char *path)
 
 		addr_format_ip(sa, ip, sizeof(ip));
 		fprintf(f, "%s %s %u %s %" PRIu64 "\n", mac_format(list[i]->mac, mac), ip,
-			(unsigned)addr_port(sa),
-			nodes_source_name(list[i]->source), list[i]->last_success_wall_ms);
+			(unsigned)addr_port(sa), nodes_source_name(list[i]->source),
+			list[i]->last_success_wall_ms);
 	}
 	if (fflush(f) != 0 || fsync(fd) < 0)
 		r = -errno;

@@ -13,15 +13,23 @@
 
 #include "addr.h"
 
-enum key_type { KEY_STR, KEY_UINT, KEY_BOOL, KEY_PEERS, KEY_DOMAINS, KEY_LOGLEVEL, KEY_ADDR,
-		KEY_IFNAME };
+enum key_type {
+	KEY_STR,
+	KEY_UINT,
+	KEY_BOOL,
+	KEY_PEERS,
+	KEY_DOMAINS,
+	KEY_LOGLEVEL,
+	KEY_ADDR,
+	KEY_IFNAME
+};
 
 struct key_def {
 	const char *name;
 	enum key_type type;
 	size_t offset;
 	unsigned min, max; /* KEY_UINT */
-	unsigned width;    /* KEY_UINT: sizeof the field */
+	unsigned width;	   /* KEY_UINT: sizeof the field */
 	const char *help;
 	const char *unset; /* what the default means where config_init sets nothing */
 };
@@ -110,8 +118,8 @@ void config_fini(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int fail(char *err, size_t errlen, const char *where, const char *key, const char *fmt,
-		...) __attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t errlen, const char *where, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 static int fail(char *err, size_t errlen, const char *where, const char *key, const char *fmt, ...)
 {
@@ -286,8 +294,11 @@ static int parse_loglevel(const char *v, int *out)
 	static const struct {
 		const char *name;
 		int prio;
-	} levels[] = {{"error", LOG_ERR},   {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
-		      {"info", LOG_INFO},   {"debug", LOG_DEBUG}};
+	} levels[] = {{"error", LOG_ERR},
+		      {"warning", LOG_WARNING},
+		      {"notice", LOG_NOTICE},
+		      {"info", LOG_INFO},
+		      {"debug", LOG_DEBUG}};
 
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		if (!strcasecmp(v, levels[i].name)) {
@@ -337,8 +348,7 @@ static int set_value(struct config *c, const struct key_def *k, const char *valu
 		if (!*value && strcmp(k->name, "cache"))
 			return fail(err, errlen, where, shown, "empty value");
 		if (k->type == KEY_ADDR && !addr_is_ip(value))
-			return fail(err, errlen, where, shown, "'%s' is not an IP address",
-				    value);
+			return fail(err, errlen, where, shown, "'%s' is not an IP address", value);
 		if (k->type == KEY_IFNAME) {
 			const char *pct = strchr(value, '%');
 
@@ -400,8 +410,8 @@ static int set_value(struct config *c, const struct key_def *k, const char *valu
 	return -EINVAL;
 }
 
-int config_set(struct config *c, const char *key, const char *value, const char *where,
-	       char *err, size_t errlen)
+int config_set(struct config *c, const char *key, const char *value, const char *where, char *err,
+	       size_t errlen)
 {
 	const struct key_def *k = find_key(key);
 
@@ -422,8 +432,8 @@ static char *trim(char *s)
 	return s;
 }
 
-int config_parse_text(struct config *c, const char *text, size_t len, const char *origin,
-		      char *err, size_t errlen)
+int config_parse_text(struct config *c, const char *text, size_t len, const char *origin, char *err,
+		      size_t errlen)
 {
 	/* the line each single-valued key was set on: a second one is a mistake, not an override */
 	unsigned set_on[N_KEYS] = {0};
@@ -461,7 +471,8 @@ int config_parse_text(struct config *c, const char *text, size_t len, const char
 		}
 		eq = strchr(s, '=');
 		if (!eq)
-			return fail(err, errlen, where, NULL, "expected 'key = value', got '%s'", s);
+			return fail(err, errlen, where, NULL, "expected 'key = value', got '%s'",
+				    s);
 		*eq = '\0';
 		value = trim(eq + 1);
 		s = trim(s);
@@ -499,8 +510,8 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			    c->announce_interval);
 	if (c->route_timeout <= c->announce_interval)
 		return fail(err, errlen, "configuration", "route_timeout",
-			    "%u s must be longer than announce_interval (%u s)",
-			    c->route_timeout, c->announce_interval);
+			    "%u s must be longer than announce_interval (%u s)", c->route_timeout,
+			    c->announce_interval);
 	return 0;
 }
 
@@ -574,16 +585,19 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 				return fail(err, errlen, "command line", NULL, "too many options");
 			if (eq) {
 				if ((size_t)(eq - name) >= sizeof(names[0]))
-					return fail(err, errlen, "command line", a, "unknown option");
+					return fail(err, errlen, "command line", a,
+						    "unknown option");
 				memcpy(names[n], name, (size_t)(eq - name));
 				names[n][eq - name] = '\0';
 				value = eq + 1;
 			} else {
 				if (strlen(name) >= sizeof(names[0]))
-					return fail(err, errlen, "command line", a, "unknown option");
+					return fail(err, errlen, "command line", a,
+						    "unknown option");
 				strcpy(names[n], name);
 				if (!find_key(name))
-					return fail(err, errlen, "command line", a, "unknown option");
+					return fail(err, errlen, "command line", a,
+						    "unknown option");
 				/*
 				 * A bare flag means yes. invpnd takes no arguments, so a word
 				 * after a flag is meant as its value: "--mdns maybe" is a bad
@@ -594,7 +608,8 @@ int config_parse_args(int argc, char **argv, struct cmdline *cl, char *err, size
 				else if (i + 1 < argc)
 					value = argv[++i];
 				else
-					return fail(err, errlen, "command line", a, "needs a value");
+					return fail(err, errlen, "command line", a,
+						    "needs a value");
 			}
 			if (!find_key(names[n]))
 				return fail(err, errlen, "command line", a, "unknown option");
@@ -637,8 +652,7 @@ int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, 
 }
 
 /* The default of a key as it would be written in the file, or what leaving it unset means. */
-static void format_default(const struct config *d, const struct key_def *k, char *buf,
-			   size_t len)
+static void format_default(const struct config *d, const struct key_def *k, char *buf, size_t len)
 {
 	const void *field = (const char *)d + k->offset;
 
@@ -654,14 +668,16 @@ static void format_default(const struct config *d, const struct key_def *k, char
 	case KEY_UINT:
 		snprintf(buf, len, "%u",
 			 k->width == sizeof(uint16_t) ? *(const uint16_t *)field
-						       : *(const unsigned *)field);
+						      : *(const unsigned *)field);
 		return;
 	case KEY_BOOL:
 		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
 		return;
 	case KEY_LOGLEVEL: {
-		static const char *const names[] = {[LOG_ERR] = "error", [LOG_WARNING] = "warning",
-						    [LOG_NOTICE] = "notice", [LOG_INFO] = "info",
+		static const char *const names[] = {[LOG_ERR] = "error",
+						    [LOG_WARNING] = "warning",
+						    [LOG_NOTICE] = "notice",
+						    [LOG_INFO] = "info",
 						    [LOG_DEBUG] = "debug"};
 		int v = *(const int *)field;
 

@@ -46,7 +46,7 @@ struct config {
 	unsigned mtu;
 	char *control;
 	unsigned announce_interval, route_timeout, link_timeout; /* seconds */
-	int log_level; /* syslog priority */
+	int log_level;						 /* syslog priority */
 	char *user, *group; /* drop privileges to these after start-up */
 	char *up, *down;    /* scripts run when the interface goes up / before it goes */
 };
@@ -75,12 +75,12 @@ void config_fini(struct config *c);
  * srv given twice is an error naming both lines. Returns 0 or -EINVAL with
  * the message in err.
  */
-int config_parse_text(struct config *c, const char *text, size_t len, const char *origin,
-		      char *err, size_t errlen);
+int config_parse_text(struct config *c, const char *text, size_t len, const char *origin, char *err,
+		      size_t errlen);
 
 /** Set one key (either spelling: '-' or '_'); where names the source for errors. */
-int config_set(struct config *c, const char *key, const char *value, const char *where,
-	       char *err, size_t errlen);
+int config_set(struct config *c, const char *key, const char *value, const char *where, char *err,
+	       size_t errlen);
 
 /** Checks across keys (min_links <= max_links ...), after everything is set. */
 int config_validate(const struct config *c, char *err, size_t errlen);

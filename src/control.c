@@ -263,7 +263,8 @@ static struct json_object *dns_json(const struct invpnd *d)
 				       ri.srv ? json_object_new_uint64(ri.targets) : NULL);
 		add_u64(o, "fails", ri.fails);
 		json_object_object_add(o, "error", json_str_or_null(ri.error));
-		json_object_object_add(o, "next_lookup_s", ri.busy ? NULL : json_secs(ri.next_in_ms));
+		json_object_object_add(o, "next_lookup_s",
+				       ri.busy ? NULL : json_secs(ri.next_in_ms));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -275,7 +276,8 @@ static void do_status(struct client *c)
 	struct json_object *o = reply_ok(CTL_STATUS);
 	size_t n_nodes = 0;
 
-	nodes_foreach(&d->nodes, a) n_nodes++;
+	nodes_foreach(&d->nodes, a)
+		n_nodes++;
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "mac", json_mac(d->mac));
 	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
@@ -316,12 +318,16 @@ static void do_peers(struct client *c)
 		char addr[64];
 
 		addr_format((struct sockaddr *)&l->addr, addr, sizeof(addr));
-		json_object_object_add(p, "mac", l->state == LINK_UP ? json_mac(l->peer_mac) : NULL);
+		json_object_object_add(p, "mac",
+				       l->state == LINK_UP ? json_mac(l->peer_mac) : NULL);
 		json_object_object_add(p, "address", json_object_new_string(addr));
 		json_object_object_add(p, "direction",
-				       json_object_new_string(l->outgoing ? "outgoing" : "incoming"));
-		json_object_object_add(p, "state", json_object_new_string(link_state_name(l->state)));
-		add_u64(p, "age_s", (now - (l->state == LINK_UP ? l->up_ms : l->created_ms)) / 1000);
+				       json_object_new_string(l->outgoing ? "outgoing"
+									  : "incoming"));
+		json_object_object_add(p, "state",
+				       json_object_new_string(link_state_name(l->state)));
+		add_u64(p, "age_s",
+			(now - (l->state == LINK_UP ? l->up_ms : l->created_ms)) / 1000);
 		json_object_object_add(p, "tls_version",
 				       l->state == LINK_UP
 					       ? json_object_new_string(SSL_get_version(l->ssl))
@@ -392,16 +398,19 @@ static void do_nodes(struct client *c)
 
 		for (int s = 0; s < NODE_SRC_COUNT; s++) {
 			if (a->sources & (1u << s))
-				json_object_array_add(srcs, json_object_new_string(nodes_source_name(s)));
+				json_object_array_add(srcs,
+						      json_object_new_string(nodes_source_name(s)));
 		}
 		json_object_object_add(n, "sources", srcs);
 		add_u64(n, "fails", a->fails);
 		json_object_object_add(n, "last_success",
 				       a->last_success_wall_ms
-					       ? json_object_new_uint64(a->last_success_wall_ms / 1000)
+					       ? json_object_new_uint64(a->last_success_wall_ms /
+									1000)
 					       : NULL);
 		json_object_object_add(n, "dialing", json_object_new_boolean(a->dialing));
-		add_u64(n, "retry_in_s", a->next_try_ms > now ? (a->next_try_ms - now + 999) / 1000 : 0);
+		add_u64(n, "retry_in_s",
+			a->next_try_ms > now ? (a->next_try_ms - now + 999) / 1000 : 0);
 		json_object_array_add(arr, n);
 	}
 	json_object_object_add(o, "nodes", arr);
@@ -635,10 +644,10 @@ static bool evict_idle(struct control *ctl, bool for_refused)
 	}
 	if (!oldest)
 		return false;
-	log_ratelimited(&ctl_rl, loop_clock_ms(), LOG_NOTICE,
-			"control: %d clients: closed the one idle for longest (%llu ms) for a new one",
-			CONTROL_MAX_CLIENTS,
-			(unsigned long long)(loop_clock_ms() - oldest->last_ms));
+	log_ratelimited(
+		&ctl_rl, loop_clock_ms(), LOG_NOTICE,
+		"control: %d clients: closed the one idle for longest (%llu ms) for a new one",
+		CONTROL_MAX_CLIENTS, (unsigned long long)(loop_clock_ms() - oldest->last_ms));
 	client_close(oldest);
 	return true;
 }
@@ -657,7 +666,8 @@ static void on_accept(struct loop_io *io, uint32_t events)
 			return;
 		refused = peer_allowed(ctl, fd, why, sizeof(why)) < 0;
 		if (refused) {
-			log_ratelimited(&refuse_rl, loop_clock_ms(), LOG_NOTICE, "control: %s", why);
+			log_ratelimited(&refuse_rl, loop_clock_ms(), LOG_NOTICE, "control: %s",
+					why);
 		}
 		if (ctl->n_clients >= CONTROL_MAX_CLIENTS && !evict_idle(ctl, refused)) {
 			log_ratelimited(&ctl_rl, loop_clock_ms(), LOG_WARNING,

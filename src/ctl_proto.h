@@ -34,9 +34,9 @@ enum ctl_command {
 
 struct ctl_request {
 	enum ctl_command command;
-	unsigned wait_ms;          /* health, traceroute, graph */
+	unsigned wait_ms; /* health, traceroute, graph */
 	bool has_target;
-	uint8_t target[MAC_LEN];   /* traceroute */
+	uint8_t target[MAC_LEN]; /* traceroute */
 };
 
 /** Parse one request line (without the newline). 0, or -EINVAL with *why set. */

@@ -66,7 +66,8 @@ static void on_listen(struct loop_io *io, uint32_t events)
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		const char *why;
 
 		if (fd < 0) {
@@ -94,8 +95,7 @@ static void on_listen(struct loop_io *io, uint32_t events)
 	}
 }
 
-static int open_listener(struct invpnd *d, int family, const char *addr, char *err,
-			 size_t errlen)
+static int open_listener(struct invpnd *d, int family, const char *addr, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -359,7 +359,7 @@ static void apply_config(struct invpnd *d, struct config *n)
 #define RESTART(cond, key)                                                                   \
 	do {                                                                                 \
 		if (cond)                                                                    \
-			log_warn("reload: %s changed in the configuration: it takes effect "   \
+			log_warn("reload: %s changed in the configuration: it takes effect " \
 				 "on restart (or SIGUSR2)",                                  \
 				 key);                                                       \
 	} while (0)
@@ -566,8 +566,8 @@ int daemon_run(struct invpnd *d)
 	char mac[MAC_STRLEN];
 
 	log_notice("invpnd %s up: node %s, interface %s, %s%u", PACKAGE_VERSION,
-		   mac_format(d->mac, mac), d->tap.name, d->n_listen ? "port " : "no incoming, port ",
-		   d->cfg->port);
+		   mac_format(d->mac, mac), d->tap.name,
+		   d->n_listen ? "port " : "no incoming, port ", d->cfg->port);
 	return loop_run(&d->loop);
 }
 

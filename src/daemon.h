@@ -32,14 +32,14 @@ struct mdns;
 struct daemon_counters {
 	uint64_t tap_rx_frames, tap_rx_bytes;
 	uint64_t tap_tx_frames, tap_tx_bytes;
-	uint64_t drop_foreign_src;  /* TAP frames whose source is not our MAC */
-	uint64_t drop_no_route;     /* unicast with no route */
-	uint64_t drop_duplicate;    /* flooded frames seen before */
+	uint64_t drop_foreign_src;    /* TAP frames whose source is not our MAC */
+	uint64_t drop_no_route;	      /* unicast with no route */
+	uint64_t drop_duplicate;      /* flooded frames seen before */
 	uint64_t drop_unknown_origin; /* flooded frames from origins without a route */
-	uint64_t drop_tap_write;    /* the TAP would not take a frame */
-	uint64_t drop_offload;      /* super-frames or checksums we could not handle */
-	uint64_t full_notices;      /* (ext) seeds that told us FULL */
-	uint64_t routes_gone;       /* (ext) routes dropped on a GONE */
+	uint64_t drop_tap_write;      /* the TAP would not take a frame */
+	uint64_t drop_offload;	      /* super-frames or checksums we could not handle */
+	uint64_t full_notices;	      /* (ext) seeds that told us FULL */
+	uint64_t routes_gone;	      /* (ext) routes dropped on a GONE */
 };
 
 /* A node a GONE dropped the route to, and the newest INFO id it covered (switch.c). */
@@ -82,14 +82,14 @@ struct invpnd {
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
 
-	char **argv;  /* for the SIGUSR2 re-exec */
+	char **argv;	/* for the SIGUSR2 re-exec */
 	char exe[4096]; /* our binary's path, read at start: an upgrade puts the new one there */
 	const char *config_path; /* the config file read, or NULL (for the scripts' INVPN_CONFIG) */
 	/* fds to adopt after a SIGUSR2 re-exec, or -1 */
 	int tunfd, ctlfd, listenfd[DAEMON_MAX_LISTEN];
 
 	int64_t last_id;
-	uint64_t started_ms;      /* monotonic */
+	uint64_t started_ms; /* monotonic */
 	uint64_t started_wall_ms;
 	uint64_t last_cache_write_ms;
 	struct daemon_counters counters;

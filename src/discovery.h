@@ -13,10 +13,10 @@ struct nodes;
 
 struct discovery_env {
 	struct loop *loop;
-	struct nodes *nodes;      /* where found addresses go */
+	struct nodes *nodes; /* where found addresses go */
 	const struct config *cfg;
-	const uint8_t *mac;       /* our own: our own services are not dialled */
-	const char *tap_name;     /* answers seen through our own TAP are ignored */
+	const uint8_t *mac;   /* our own: our own services are not dialled */
+	const char *tap_name; /* answers seen through our own TAP are ignored */
 	/* a new address went into the directory: dial soon if links are wanted */
 	void (*learned)(struct discovery_env *env);
 };

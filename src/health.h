@@ -31,10 +31,10 @@ struct health {
 	struct loop *loop;
 	struct link_set *links;
 	struct route_table *routes;
-	const uint8_t *mac;                 /* our own */
+	const uint8_t *mac;		      /* our own */
 	int64_t (*next_id)(struct health *h); /* a fresh flood id */
-	struct health_round *rounds;        /* in progress */
-	uint8_t buf[PROTO_MAX_FRAME];       /* an answer being built */
+	struct health_round *rounds;	      /* in progress */
+	uint8_t buf[PROTO_MAX_FRAME];	      /* an answer being built */
 };
 
 /* One answer of a round: a copy of the 0x03 body, and its round trip. */

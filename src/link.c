@@ -19,10 +19,10 @@
 static struct ratelimit refuse_rl;
 
 /* Tell the owner; every event is optional. */
-#define EMIT(s, event, ...)                                 \
-	do {                                                \
-		if ((s)->ev && (s)->ev->event)              \
-			(s)->ev->event(__VA_ARGS__);        \
+#define EMIT(s, event, ...)                          \
+	do {                                         \
+		if ((s)->ev && (s)->ev->event)       \
+			(s)->ev->event(__VA_ARGS__); \
 	} while (0)
 
 static void dial_done(struct link_set *s, uint64_t addr_id, bool ok, const uint8_t *mac)
@@ -95,7 +95,8 @@ static void set_name(struct link *l)
 static void link_io(struct loop_io *io, uint32_t events);
 
 static struct link *link_new(struct link_set *s, int fd, const struct sockaddr *addr,
-			     socklen_t addrlen, bool outgoing, enum link_state state, uint32_t events)
+			     socklen_t addrlen, bool outgoing, enum link_state state,
+			     uint32_t events)
 {
 	struct link *l = calloc(1, sizeof(*l));
 
@@ -255,8 +256,7 @@ int link_admit(struct link_set *s, const struct sockaddr *addr, const char **why
 	return 0;
 }
 
-struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr,
-			 socklen_t addrlen)
+struct link *link_accept(struct link_set *s, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
 	struct sockaddr_storage in4;
@@ -824,7 +824,8 @@ void link_check_timeouts(struct link_set *s, uint64_t now_ms)
 			log_debug("connection %s: no TLS byte within %d s", l->name,
 				  LINK_SILENT_MS / 1000);
 			link_close(l, "no TLS byte within 2 s");
-		} else if (l->state != LINK_UP && now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
+		} else if (l->state != LINK_UP &&
+			   now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
 			s->c.refused++;
 			log_debug("connection %s: no TLS handshake within %d s", l->name,
 				  LINK_HANDSHAKE_TIMEOUT_MS / 1000);

@@ -32,7 +32,7 @@ typedef struct ssl_st SSL;
 
 enum link_state {
 	LINK_CONNECTING, /* TCP connect in progress */
-	LINK_HANDSHAKE,  /* TLS handshake in progress */
+	LINK_HANDSHAKE,	 /* TLS handshake in progress */
 	LINK_UP,
 	LINK_CLOSED,
 };
@@ -89,14 +89,14 @@ struct link_events {
 };
 
 struct link_set_counters {
-	uint64_t refused;    /* handshakes that failed, were refused or timed out */
+	uint64_t refused; /* handshakes that failed, were refused or timed out */
 	/* connections refused or closed before TLS, by reason (also in refused) */
 	uint64_t refused_per_addr; /* LINK_PENDING_PER_ADDR from that address already */
-	uint64_t refused_full;     /* no slot left (for an unknown address: none outside the reserve) */
-	uint64_t closed_silent;    /* no TLS byte within LINK_SILENT_MS */
-	uint64_t bad_frames; /* links closed for malformed frames */
-	uint64_t queue_full; /* frames dropped: a link's output queue was full */
-	uint64_t full_refused; /* newcomers taken in at max_links, told FULL and closed */
+	uint64_t refused_full; /* no slot left (for an unknown address: none outside the reserve) */
+	uint64_t closed_silent; /* no TLS byte within LINK_SILENT_MS */
+	uint64_t bad_frames;	/* links closed for malformed frames */
+	uint64_t queue_full;	/* frames dropped: a link's output queue was full */
+	uint64_t full_refused;	/* newcomers taken in at max_links, told FULL and closed */
 };
 
 /* Every link of the daemon. */
@@ -136,14 +136,14 @@ struct link {
 	uint64_t id;
 	enum link_state state;
 	bool outgoing;
-	bool want_write;  /* TLS needs the socket writable */
+	bool want_write; /* TLS needs the socket writable */
 	bool on_dirty_list;
-	bool confirmed;   /* a frame arrived: the peer accepted us too */
-	bool announced;   /* incoming: the peer's first ANNOUNCE was recorded as a success */
-	bool rx_paused;   /* not reading: a link we forward to must drain first */
-	bool full;        /* taken in at max_links: gets the replay and FULL, then closes */
-	uint32_t peer_caps; /* PROTO_CAPS_* the peer sent */
-	bool peer_sent_caps; /* a CAPS came: not an original node (PROTOCOL: CAPS) */
+	bool confirmed;	      /* a frame arrived: the peer accepted us too */
+	bool announced;	      /* incoming: the peer's first ANNOUNCE was recorded as a success */
+	bool rx_paused;	      /* not reading: a link we forward to must drain first */
+	bool full;	      /* taken in at max_links: gets the replay and FULL, then closes */
+	uint32_t peer_caps;   /* PROTO_CAPS_* the peer sent */
+	bool peer_sent_caps;  /* a CAPS came: not an original node (PROTOCOL: CAPS) */
 	unsigned unknown_run; /* frames of unknown types in a row */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
@@ -151,7 +151,7 @@ struct link {
 	bool expect_mac; /* dialled a node whose MAC we know */
 	uint8_t expected_mac[MAC_LEN];
 	uint8_t peer_mac[MAC_LEN]; /* valid once UP */
-	uint64_t addr_id;          /* the directory address dialled (0: incoming) */
+	uint64_t addr_id;	   /* the directory address dialled (0: incoming) */
 	uint64_t created_ms, up_ms, last_rx_ms;
 	uint64_t last_tx_progress_ms; /* the last time TLS took bytes (or the queue was empty) */
 

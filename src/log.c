@@ -46,7 +46,7 @@ bool log_enabled(int priority)
 
 static const char *prio_name(int priority)
 {
-	static const char *const names[] = {"emerg", "alert", "crit", "error",
+	static const char *const names[] = {"emerg",   "alert",	 "crit", "error",
 					    "warning", "notice", "info", "debug"};
 	return priority >= 0 && priority <= LOG_DEBUG ? names[priority] : "?";
 }
@@ -78,8 +78,8 @@ void log_msg(int priority, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ld %s: %s\n", stamp, ts.tv_nsec / 1000000, prio_name(priority),
-			line);
+		fprintf(stderr, "%s.%03ld %s: %s\n", stamp, ts.tv_nsec / 1000000,
+			prio_name(priority), line);
 		break;
 	}
 	}

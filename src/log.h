@@ -38,8 +38,8 @@ struct ratelimit {
 /** True if a message may be logged now; counts suppressed ones and reports them later. */
 bool ratelimit_ok(struct ratelimit *rl, uint64_t now_ms);
 
-#define log_ratelimited(rl, now, prio, ...)             \
-	do {                                            \
-		if (ratelimit_ok((rl), (now)))          \
-			log_msg((prio), __VA_ARGS__);   \
+#define log_ratelimited(rl, now, prio, ...)           \
+	do {                                          \
+		if (ratelimit_ok((rl), (now)))        \
+			log_msg((prio), __VA_ARGS__); \
 	} while (0)

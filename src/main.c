@@ -278,7 +278,8 @@ int main(int argc, char **argv)
 	} else if (!cl.foreground) {
 		detach_fd = detach_begin();
 		if (detach_fd < 0)
-			log_warn("cannot detach: %s; staying in the foreground", strerror(-detach_fd));
+			log_warn("cannot detach: %s; staying in the foreground",
+				 strerror(-detach_fd));
 	}
 	d.argv = argv;
 	{

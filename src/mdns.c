@@ -119,8 +119,8 @@ static void add_service(struct mdns *m)
 	snprintf(txt_mac, sizeof(txt_mac), "mac=%s", mac_format(m->env->mac, mac));
 	for (int tries = 0; tries < 10; tries++) {
 		r = avahi_entry_group_add_service(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-						  m->name, MDNS_SERVICE, NULL, NULL, m->env->cfg->port,
-						  txt_mac, "v=1", NULL);
+						  m->name, MDNS_SERVICE, NULL, NULL,
+						  m->env->cfg->port, txt_mac, "v=1", NULL);
 		if (r != AVAHI_ERR_COLLISION)
 			break;
 		char *alt = avahi_alternative_service_name(m->name);
@@ -254,8 +254,9 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 		if (publishing(m))
 			add_service(m);
 		if (!m->browser) {
-			m->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-							       MDNS_SERVICE, NULL, 0, browse_cb, m);
+			m->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC,
+							       AVAHI_PROTO_UNSPEC, MDNS_SERVICE,
+							       NULL, 0, browse_cb, m);
 			if (!m->browser) {
 				m->error = avahi_strerror(avahi_client_errno(c));
 				log_warn("mdns: cannot browse: %s", m->error);

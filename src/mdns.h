@@ -21,23 +21,23 @@ struct mdns;
 
 /* Where mDNS is at, for the control socket (invpnctl status). */
 enum mdns_state {
-	MDNS_OFF,         /* mdns = no */
-	MDNS_NO_DBUS,     /* no D-Bus system bus: retrying with backoff */
-	MDNS_NO_DAEMON,   /* on the bus, but no avahi-daemon (yet, or any more) */
+	MDNS_OFF,	  /* mdns = no */
+	MDNS_NO_DBUS,	  /* no D-Bus system bus: retrying with backoff */
+	MDNS_NO_DAEMON,	  /* on the bus, but no avahi-daemon (yet, or any more) */
 	MDNS_REGISTERING, /* our service is being published */
-	MDNS_PUBLISHED,   /* our service is on the LAN */
-	MDNS_BROWSING,    /* browsing only: no_incoming/no_relay publish nothing */
-	MDNS_FAILED,      /* publishing failed (browsing may go on) */
+	MDNS_PUBLISHED,	  /* our service is on the LAN */
+	MDNS_BROWSING,	  /* browsing only: no_incoming/no_relay publish nothing */
+	MDNS_FAILED,	  /* publishing failed (browsing may go on) */
 	MDNS_STATE_COUNT,
 };
 
 struct mdns_info {
 	enum mdns_state state;
 	const char *service_name; /* ours (after collisions); NULL if none */
-	bool browsing;            /* the browser runs */
-	unsigned services;        /* other nodes' services seen now (distinct names) */
-	unsigned found;           /* addresses resolved into the directory since start */
-	bool retrying;            /* a reconnect is scheduled: retry_in_ms is valid */
+	bool browsing;		  /* the browser runs */
+	unsigned services;	  /* other nodes' services seen now (distinct names) */
+	unsigned found;		  /* addresses resolved into the directory since start */
+	bool retrying;		  /* a reconnect is scheduled: retry_in_ms is valid */
 	uint64_t retry_in_ms;
 	const char *error; /* the last problem, or NULL */
 };

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const source_names[NODE_SRC_COUNT] = {"config", "mesh", "cache", "mdns",
-							 "dns"};
+static const char *const source_names[NODE_SRC_COUNT] = {"config", "mesh", "cache", "mdns", "dns"};
 
 const char *nodes_source_name(enum node_source s)
 {
@@ -39,8 +38,8 @@ void nodes_fini(struct nodes *n)
 	n->cap = 0;
 }
 
-static bool same_sockaddr(const struct sockaddr *a, socklen_t alen, const struct sockaddr_storage *b,
-			  socklen_t blen)
+static bool same_sockaddr(const struct sockaddr *a, socklen_t alen,
+			  const struct sockaddr_storage *b, socklen_t blen)
 {
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
@@ -52,9 +51,9 @@ static uint64_t eviction_score(const struct node_addr *a)
 		return 0;
 	/* many failures first, then the longest since it was last seen working or learned */
 	return (uint64_t)a->fails << 48 |
-	       (UINT64_MAX - (a->last_success_wall_ms > a->learned_wall_ms
-				      ? a->last_success_wall_ms
-				      : a->learned_wall_ms)) >> 16;
+	       (UINT64_MAX - (a->last_success_wall_ms > a->learned_wall_ms ? a->last_success_wall_ms
+									   : a->learned_wall_ms)) >>
+		       16;
 }
 
 struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct sockaddr *sa,

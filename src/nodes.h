@@ -27,15 +27,15 @@ struct node_addr {
 	uint8_t mac[MAC_LEN];
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	enum node_source source; /* the best source it was learned from */
-	unsigned sources;        /* every source it was learned from: 1 << enum node_source */
+	enum node_source source;       /* the best source it was learned from */
+	unsigned sources;	       /* every source it was learned from: 1 << enum node_source */
 	uint64_t learned_wall_ms;      /* learned or refreshed */
 	uint64_t last_success_wall_ms; /* last link up through this address; 0: never */
-	unsigned fails;                /* failed dials since the last success */
-	uint64_t next_try_ms;          /* monotonic; backoff */
+	unsigned fails;		       /* failed dials since the last success */
+	uint64_t next_try_ms;	       /* monotonic; backoff */
 	bool dialing;
-	unsigned rank; /* order among SRV targets (1 = first); 0 otherwise */
-	bool tried;    /* dialled at least once since start */
+	unsigned rank;	  /* order among SRV targets (1 = first); 0 otherwise */
+	bool tried;	  /* dialled at least once since start */
 	uint64_t full_ms; /* monotonic: when it last told us FULL; 0: never */
 	uint64_t heal_ms; /* monotonic: when it was last dialled to heal a split; 0: never */
 };
@@ -84,6 +84,6 @@ const char *nodes_source_name(enum node_source s);
 /** -1 if unknown. */
 int nodes_source_parse(const char *name);
 
-#define nodes_foreach(n, a) \
+#define nodes_foreach(n, a)                                            \
 	for (struct node_addr *a = (n)->v; a < (n)->v + (n)->cap; a++) \
 		if (a->id)

@@ -23,7 +23,8 @@ int privdrop_resolve(struct privdrop *p, const char *user, const char *group, ch
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		snprintf(err, errlen, "user: '%s': %s", user, errno ? strerror(errno) : "no such user");
+		snprintf(err, errlen, "user: '%s': %s", user,
+			 errno ? strerror(errno) : "no such user");
 		return -ENOENT;
 	}
 	p->uid = pw->pw_uid;

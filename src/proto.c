@@ -369,8 +369,7 @@ int proto_encode_unicast(uint8_t *buf, size_t cap, const uint8_t *eth, size_t et
 	return size;
 }
 
-int proto_encode_broadcast(uint8_t *buf, size_t cap, int64_t id, const uint8_t *eth,
-			   size_t eth_len)
+int proto_encode_broadcast(uint8_t *buf, size_t cap, int64_t id, const uint8_t *eth, size_t eth_len)
 {
 	size_t body;
 	int size;

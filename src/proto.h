@@ -17,35 +17,35 @@ enum proto_type {
 	PROTO_INFO = 0x01,
 	PROTO_HEALTH_REQ = 0x02,
 	PROTO_HEALTH_RESP = 0x03,
-	PROTO_CAPS = 0x04,          /* (ext) what a node can take; originals skip it */
-	PROTO_DEGREE = 0x05,        /* (ext) flooded among CAPS_MESH peers: a node's link count */
-	PROTO_FULL = 0x06,          /* (ext) to a CAPS_MESH peer: at max_links, closing after replay */
-	PROTO_GONE = 0x07,          /* (ext) flooded among CAPS_MESH peers: lost the link to a node */
+	PROTO_CAPS = 0x04,   /* (ext) what a node can take; originals skip it */
+	PROTO_DEGREE = 0x05, /* (ext) flooded among CAPS_MESH peers: a node's link count */
+	PROTO_FULL = 0x06,   /* (ext) to a CAPS_MESH peer: at max_links, closing after replay */
+	PROTO_GONE = 0x07,   /* (ext) flooded among CAPS_MESH peers: lost the link to a node */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
-	PROTO_UNICAST_GSO = 0x82,   /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
+	PROTO_UNICAST_GSO = 0x82, /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
 };
 
 /* CAPS bits */
 #define PROTO_CAPS_GSO 0x00000001u
 #define PROTO_CAPS_MESH 0x00000002u /* takes DEGREE, FULL and GONE */
-#define PROTO_DEGREE_BODY 17 /* version, id, mac, u16 links */
-#define PROTO_FULL_BODY 1    /* version */
-#define PROTO_GONE_BODY 29   /* version, id, origin, gone, last_id */
-#define PROTO_CAPS_BODY 5 /* version, u32 caps */
-#define PROTO_GSO_HDR 10  /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
+#define PROTO_DEGREE_BODY 17	    /* version, id, mac, u16 links */
+#define PROTO_FULL_BODY 1	    /* version */
+#define PROTO_GONE_BODY 29	    /* version, id, origin, gone, last_id */
+#define PROTO_CAPS_BODY 5	    /* version, u32 caps */
+#define PROTO_GSO_HDR 10	    /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
 
 #define PROTO_VERSION 1
 #define PROTO_LEN_SIZE 2
-#define PROTO_HDR_SIZE 3      /* len + type */
-#define PROTO_MAX_LEN 65535   /* largest value of the len field */
+#define PROTO_HDR_SIZE 3    /* len + type */
+#define PROTO_MAX_LEN 65535 /* largest value of the len field */
 #define PROTO_MAX_FRAME (PROTO_LEN_SIZE + PROTO_MAX_LEN)
 #define PROTO_ANNOUNCE_BODY 17
-#define PROTO_INFO_FIXED 18   /* body without the ip */
+#define PROTO_INFO_FIXED 18 /* body without the ip */
 #define PROTO_INFO_MAX (PROTO_HDR_SIZE + PROTO_INFO_FIXED + 16)
-#define PROTO_HREQ_FIXED 15   /* version, id, origin */
-#define PROTO_HRESP_FIXED 21  /* version, dst, src, id */
-#define PROTO_BCAST_FIXED 14  /* id, src */
+#define PROTO_HREQ_FIXED 15    /* version, id, origin */
+#define PROTO_HRESP_FIXED 21   /* version, dst, src, id */
+#define PROTO_BCAST_FIXED 14   /* id, src */
 #define PROTO_UNICAST_FIXED 12 /* dst, src */
 /* A HEALTH RESPONSE leaves room for this many return-path MACs. */
 #define PROTO_RTRACE_RESERVE 64
@@ -98,10 +98,10 @@ struct proto_degree {
 };
 
 struct proto_gone {
-	int64_t id;              /* the origin's fresh broadcast id */
+	int64_t id;		 /* the origin's fresh broadcast id */
 	uint8_t origin[MAC_LEN]; /* the node that lost its link */
-	uint8_t gone[MAC_LEN];   /* the peer of that link */
-	int64_t last_id;         /* the newest INFO id from gone that origin had accepted */
+	uint8_t gone[MAC_LEN];	 /* the peer of that link */
+	int64_t last_id;	 /* the newest INFO id from gone that origin had accepted */
 };
 
 struct proto_unicast {

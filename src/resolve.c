@@ -18,7 +18,10 @@
 
 #define RESOLVE_MAX_FDS 16
 
-enum item_kind { ITEM_SEED, ITEM_SRV };
+enum item_kind {
+	ITEM_SEED,
+	ITEM_SRV
+};
 
 /* A configured name, resolved now and again. */
 struct item {
@@ -67,7 +70,8 @@ static void on_fd(struct loop_io *io, uint32_t events)
 {
 	struct resolve_fd *f = (struct resolve_fd *)io;
 
-	ares_process_fd(f->r->ch, events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? io->fd : ARES_SOCKET_BAD,
+	ares_process_fd(f->r->ch,
+			events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? io->fd : ARES_SOCKET_BAD,
 			events & EPOLLOUT ? io->fd : ARES_SOCKET_BAD);
 	arm_ares_timer(f->r);
 }
@@ -126,7 +130,8 @@ static void arm_ares_timer(struct resolve *r)
 	}
 	/* ares_timeout truncates to whole ms: one more, or the loop spins for the rest */
 	loop_timer_arm(r->env->loop, &r->ares_timer,
-		       (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1, on_ares_timer);
+		       (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1,
+		       on_ares_timer);
 }
 
 static void item_done(struct resolve *r, struct item *it, bool ok, const char *why)
@@ -289,8 +294,7 @@ static void on_refresh(struct loop_timer *t)
 	loop_timer_arm(r->env->loop, t, 1000, on_refresh);
 }
 
-int resolve_start(struct resolve **out, struct discovery_env *env, char *err,
-		  size_t errlen)
+int resolve_start(struct resolve **out, struct discovery_env *env, char *err, size_t errlen)
 {
 	const struct config *c = env->cfg;
 	struct ares_options opts = {0};

@@ -21,8 +21,7 @@ struct resolve;
  * Start resolving the configured names; *out is NULL if there are none.
  * 0 or -errno, message in err. env must outlive *out.
  */
-int resolve_start(struct resolve **out, struct discovery_env *env, char *err,
-		  size_t errlen);
+int resolve_start(struct resolve **out, struct discovery_env *env, char *err, size_t errlen);
 /** Stop and free (NULL is fine). */
 void resolve_stop(struct resolve *r);
 
@@ -30,13 +29,13 @@ void resolve_stop(struct resolve *r);
 struct resolve_info {
 	const char *name; /* the seed host, or "_invpn._tcp.DOMAIN" */
 	bool srv;
-	bool busy;        /* a lookup is in flight */
-	bool done;        /* a lookup has finished at least once */
-	bool ok;          /* the last one gave addresses (or SRV targets) */
-	unsigned fails;   /* failed lookups in a row */
-	size_t addresses; /* addresses the last lookup gave (for SRV: of all its targets) */
-	size_t targets;   /* SRV: usable targets in the last answer */
-	const char *error; /* why the last lookup failed; NULL if it did not */
+	bool busy;	     /* a lookup is in flight */
+	bool done;	     /* a lookup has finished at least once */
+	bool ok;	     /* the last one gave addresses (or SRV targets) */
+	unsigned fails;	     /* failed lookups in a row */
+	size_t addresses;    /* addresses the last lookup gave (for SRV: of all its targets) */
+	size_t targets;	     /* SRV: usable targets in the last answer */
+	const char *error;   /* why the last lookup failed; NULL if it did not */
 	uint64_t next_in_ms; /* until the next lookup (refresh or retry); 0 while busy */
 };
 

@@ -6,8 +6,7 @@
 #include "build.h"
 #include "discovery.h"
 
-int resolve_start(struct resolve **out, struct discovery_env *env, char *err,
-		  size_t errlen)
+int resolve_start(struct resolve **out, struct discovery_env *env, char *err, size_t errlen)
 {
 	*out = NULL;
 	/* main has refused such a configuration already (build_check_config at -n and start) */

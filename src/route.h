@@ -17,18 +17,18 @@ struct link;
 
 struct route {
 	uint8_t mac[MAC_LEN];
-	struct link *via;     /* next hop; never NULL while the entry exists */
-	uint64_t learned_ms;  /* when the route last moved */
-	uint64_t updated_ms;  /* when the last new INFO was accepted */
-	struct dupwin info;   /* INFO ids */
-	struct dupwin flood;  /* HEALTH REQUEST and BROADCAST ids */
+	struct link *via;    /* next hop; never NULL while the entry exists */
+	uint64_t learned_ms; /* when the route last moved */
+	uint64_t updated_ms; /* when the last new INFO was accepted */
+	struct dupwin info;  /* INFO ids */
+	struct dupwin flood; /* HEALTH REQUEST and BROADCAST ids */
 	/* the last INFO accepted, as on the wire: replayed to new neighbours */
 	uint8_t info_frame[PROTO_INFO_MAX];
 	uint8_t info_len;
 	/* (ext) the node's own link count from its newest DEGREE, and that frame's id */
 	uint16_t degree;
 	int64_t degree_id;
-	struct route *next;   /* hash chain */
+	struct route *next; /* hash chain */
 };
 
 #define ROUTE_BUCKETS 256

@@ -57,7 +57,7 @@ static void tap_deliver(struct invpnd *d, const uint8_t *vhdr, const uint8_t *et
 struct pieces {
 	struct invpnd *d;
 	struct link *via; /* unicast to this link; NULL: see below */
-	bool flood;       /* as BROADCAST to every link */
+	bool flood;	  /* as BROADCAST to every link */
 };
 
 static void emit_piece(uint8_t *eth, size_t n, void *arg)
@@ -244,8 +244,9 @@ static bool info_sockaddr(const struct proto_info *info, struct sockaddr_storage
 	if (info->iptype == PROTO_IP_V6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)info->ip))
 		v4 = true;
 	if (v4)
-		*len = addr_make(ss, AF_INET, info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12,
-				 info->port, 0);
+		*len = addr_make(ss, AF_INET,
+				 info->iptype == PROTO_IP_V4 ? info->ip : info->ip + 12, info->port,
+				 0);
 	else
 		*len = addr_make(ss, AF_INET6, info->ip, info->port, 0);
 	return true;

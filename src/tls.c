@@ -77,8 +77,8 @@ int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], char *why, size_t whylen)
 
 	/* two CNs would be read as the first by us and maybe as another by someone else */
 	if (n > 1) {
-		snprintf(why, whylen, "certificate has %d Common Names (want exactly one: the node's MAC)",
-			 n);
+		snprintf(why, whylen,
+			 "certificate has %d Common Names (want exactly one: the node's MAC)", n);
 		return -EINVAL;
 	}
 	if (!cert_cn(cert, cn, sizeof(cn))) {
@@ -91,7 +91,8 @@ int tls_cert_mac(X509 *cert, uint8_t mac[MAC_LEN], char *why, size_t whylen)
 		return -EINVAL;
 	}
 	if (!mac_is_node(mac)) {
-		snprintf(why, whylen, "certificate Common Name '%s' is a group or all-zero MAC", cn);
+		snprintf(why, whylen, "certificate Common Name '%s' is a group or all-zero MAC",
+			 cn);
 		return -EINVAL;
 	}
 	return 0;
@@ -140,9 +141,10 @@ static const char *policy_refusal(X509_STORE_CTX *x, X509 *cert, int depth)
 		if (X509_check_ca(cert))
 			return "certificate is a CA certificate (a node's must be CA:FALSE)";
 		if (cn_count(cert) != 1)
-			return cn_count(cert) ? "certificate has more than one Common Name (want "
-						"exactly one: the node's MAC)"
-					      : "certificate has no Common Name (want the node's MAC)";
+			return cn_count(cert)
+				       ? "certificate has more than one Common Name (want "
+					 "exactly one: the node's MAC)"
+				       : "certificate has no Common Name (want the node's MAC)";
 		/* whether that CN is a unicast MAC: tls_peer_mac, which can quote it */
 		return NULL;
 	}
@@ -169,7 +171,8 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
 		X509_free(leaf);
 	if (ssl && ok && leaf) {
 		X509 *cur = X509_STORE_CTX_get_current_cert(x);
-		const char *no = cur ? policy_refusal(x, cur, X509_STORE_CTX_get_error_depth(x)) : NULL;
+		const char *no = cur ? policy_refusal(x, cur, X509_STORE_CTX_get_error_depth(x))
+				     : NULL;
 
 		if (no) {
 			if (!SSL_get_ex_data(ssl, policy_idx))
@@ -363,7 +366,8 @@ const char *tls_failure(SSL *ssl, char *buf, size_t len)
 	} else {
 		char e2[256];
 
-		snprintf(buf, len, "%s%s", SSL_is_init_finished(ssl) ? "" : "TLS handshake failed: ",
+		snprintf(buf, len, "%s%s",
+			 SSL_is_init_finished(ssl) ? "" : "TLS handshake failed: ",
 			 tls_errors(e2, sizeof(e2)));
 	}
 	ERR_clear_error();
@@ -428,8 +432,9 @@ static int load_key(SSL_CTX *ctx, const char *path, const char *cert, char *err,
 		return -EINVAL;
 	}
 	if (!k) {
-		snprintf(err, errlen, "%s: key: cannot load private key: not a PEM private key (%s)",
-			 path, tls_errors(e, sizeof(e)));
+		snprintf(err, errlen,
+			 "%s: key: cannot load private key: not a PEM private key (%s)", path,
+			 tls_errors(e, sizeof(e)));
 		return -EINVAL;
 	}
 	if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), k) != 1) {
@@ -488,7 +493,8 @@ int tls_init(struct tls *t, const struct config *c, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
 	SSL_CTX_set_verify_depth(t->ctx, TLS_VERIFY_DEPTH);
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+	SSL_CTX_set_mode(t->ctx,
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(t->ctx, 0);

@@ -29,9 +29,9 @@
 typedef int (*command_fn)(struct json_object *reply, const struct ictl_opts *o);
 
 static const command_fn command_fns[CTL_COMMAND_COUNT] = {
-	[CTL_STATUS] = ictl_show_status,	  [CTL_PEERS] = ictl_show_peers,
-	[CTL_ROUTES] = ictl_show_routes,	  [CTL_NODES] = ictl_show_nodes,
-	[CTL_HEALTH] = ictl_mesh_health,	  [CTL_TRACEROUTE] = ictl_mesh_traceroute,
+	[CTL_STATUS] = ictl_show_status, [CTL_PEERS] = ictl_show_peers,
+	[CTL_ROUTES] = ictl_show_routes, [CTL_NODES] = ictl_show_nodes,
+	[CTL_HEALTH] = ictl_mesh_health, [CTL_TRACEROUTE] = ictl_mesh_traceroute,
 	[CTL_GRAPH] = ictl_mesh_graph,
 };
 
@@ -244,8 +244,7 @@ static void parse_wait(const char *s, struct ictl_opts *o)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v * 1000 < 1 ||
-	    v * 1000 > CTL_MAX_WAIT_MS)
+	if (end == s || *end || errno || !isfinite(v) || v * 1000 < 1 || v * 1000 > CTL_MAX_WAIT_MS)
 		usage_error("--wait: '%s' is not a number of seconds from 0.001 to %d", s,
 			    CTL_MAX_WAIT_MS / 1000);
 	o->wait_ms = (unsigned)(v * 1000 + 0.5);
@@ -288,7 +287,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":s:jw:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			o.socket = optarg ? optarg : ""; /* getopt gives one; the analyzer cannot know */
+			o.socket = optarg ? optarg
+					  : ""; /* getopt gives one; the analyzer cannot know */
 			break;
 		case 'j':
 			o.json = true;

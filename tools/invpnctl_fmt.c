@@ -60,7 +60,8 @@ bool ictl_get_double(struct json_object *o, const char *key, double *out)
 {
 	struct json_object *v = ictl_get(o, key);
 
-	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+	if (!v ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
 		return false;
 	*out = json_object_get_double(v);
 	return true;
@@ -88,7 +89,7 @@ static void indent(FILE *f, int depth)
 static void put_scalar(FILE *f, struct json_object *v)
 {
 	fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE),
+							JSON_C_TO_STRING_NOSLASHESCAPE),
 	      f);
 }
 
@@ -159,7 +160,8 @@ char *ictl_fmt_age(uint64_t s, char buf[ICTL_FMT_LEN])
 	else if (s < 3600)
 		snprintf(buf, ICTL_FMT_LEN, "%um%us", (unsigned)(s / 60), (unsigned)(s % 60));
 	else if (s < 86400)
-		snprintf(buf, ICTL_FMT_LEN, "%uh%um", (unsigned)(s / 3600), (unsigned)(s % 3600 / 60));
+		snprintf(buf, ICTL_FMT_LEN, "%uh%um", (unsigned)(s / 3600),
+			 (unsigned)(s % 3600 / 60));
 	else
 		snprintf(buf, ICTL_FMT_LEN, "%llud%uh", (unsigned long long)(s / 86400),
 			 (unsigned)(s % 86400 / 3600));
@@ -204,7 +206,7 @@ struct ictl_table {
 	char *align;
 	unsigned *drop_rank; /* per column: 0 = always shown, else dropped in this order */
 	size_t wrap_col;     /* the column that may wrap; ncols: none */
-	char **cells;        /* row-major; a row is complete every ncols cells */
+	char **cells;	     /* row-major; a row is complete every ncols cells */
 	size_t n, cap;
 };
 

@@ -11,35 +11,35 @@ struct command_help {
 	const char *name, *usage, *summary, *text;
 };
 
-#define WAIT_TEXT                                                                            \
-	"  -w, --wait S  collect answers for S seconds (default 2, more than 0, at most\n"  \
-	"                60); invpnctl gives up waiting for the reply S + 5 seconds\n"        \
+#define WAIT_TEXT                                                                          \
+	"  -w, --wait S  collect answers for S seconds (default 2, more than 0, at most\n" \
+	"                60); invpnctl gives up waiting for the reply S + 5 seconds\n"     \
 	"                after sending the request\n"
 
-#define ANSWER_KEYS                                                                          \
-	"      mac      string  the answering node\n"                                          \
-	"      rtt_ms   number  milliseconds from sending the request to this answer\n"       \
-	"      hops     int     links the request crossed to reach the node\n"                \
-	"                       (length of trace + 1)\n"                                       \
-	"      links    [MAC]   the peer MAC of each of the node's links that is up\n"         \
-	"      routes   [{mac, via}]  the node's routes: destination, and the peer\n"          \
-	"                       (next hop) it goes through\n"                                  \
-	"      trace    [MAC]   the forward path, without both ends: the nodes that\n"         \
-	"                       forwarded the request before it reached this node\n"           \
-	"      rtrace   [MAC]   the return path: the answering node first, then every\n"       \
+#define ANSWER_KEYS                                                                      \
+	"      mac      string  the answering node\n"                                    \
+	"      rtt_ms   number  milliseconds from sending the request to this answer\n"  \
+	"      hops     int     links the request crossed to reach the node\n"           \
+	"                       (length of trace + 1)\n"                                 \
+	"      links    [MAC]   the peer MAC of each of the node's links that is up\n"   \
+	"      routes   [{mac, via}]  the node's routes: destination, and the peer\n"    \
+	"                       (next hop) it goes through\n"                            \
+	"      trace    [MAC]   the forward path, without both ends: the nodes that\n"   \
+	"                       forwarded the request before it reached this node\n"     \
+	"      rtrace   [MAC]   the return path: the answering node first, then every\n" \
 	"                       node that forwarded the answer back (without the asker)\n"
 
-#define ROUND_KEYS                                                                           \
-	"    ok         true\n"                                                                 \
-	"    command    \"health\"\n"                                                           \
-	"    id         int     the round's broadcast id\n"                                      \
-	"    wait_ms    int     how long the daemon collected answers\n"                         \
+#define ROUND_KEYS                                                                         \
+	"    ok         true\n"                                                            \
+	"    command    \"health\"\n"                                                      \
+	"    id         int     the round's broadcast id\n"                                \
+	"    wait_ms    int     how long the daemon collected answers\n"                   \
 	"    self       object  this node, as it would answer (the keys of an answer,\n"   \
-	"                       with hops 0, rtt_ms 0, trace [], rtrace [its MAC])\n"           \
-	"    answers_duplicate  int  answers not kept: a node that had answered already\n"   \
-	"    answers_dropped    int  answers not kept: past the round's bounds (4096\n"      \
-	"                       answers, 4 MiB)\n"                                              \
-	"    answers    [object]  one per node that answered (the first answer),\n"           \
+	"                       with hops 0, rtt_ms 0, trace [], rtrace [its MAC])\n"      \
+	"    answers_duplicate  int  answers not kept: a node that had answered already\n" \
+	"    answers_dropped    int  answers not kept: past the round's bounds (4096\n"    \
+	"                       answers, 4 MiB)\n"                                         \
+	"    answers    [object]  one per node that answered (the first answer),\n"        \
 	"                       in arrival order:\n" ANSWER_KEYS
 
 static const struct command_help commands[] = {

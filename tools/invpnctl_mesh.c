@@ -250,7 +250,8 @@ int ictl_mesh_traceroute(struct json_object *r, const struct ictl_opts *o)
 	json_object_object_add(out, "self", sm ? json_object_new_string(sm) : NULL);
 	json_object_object_add(out, "answered", json_object_new_boolean(answered));
 	if (hit)
-		json_object_object_add(out, "rtt_ms", json_object_new_double_s(rtt, fmt_ms(rtt, buf)));
+		json_object_object_add(out, "rtt_ms",
+				       json_object_new_double_s(rtt, fmt_ms(rtt, buf)));
 	else
 		json_object_object_add(out, "rtt_ms",
 				       to_self ? json_object_new_double_s(0, "0.0") : NULL);

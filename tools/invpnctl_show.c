@@ -97,9 +97,8 @@ static void add_row(struct ictl_table *t, const struct column *cols, size_t n, b
  * (JSON printed, or the list is empty and said so).
  */
 static struct ictl_table *begin_list(struct json_object *r, const struct ictl_opts *o,
-				     const char *key, const char *empty,
-				     const struct column *cols, size_t ncols,
-				     struct json_object ***v, size_t *n)
+				     const char *key, const char *empty, const struct column *cols,
+				     size_t ncols, struct json_object ***v, size_t *n)
 {
 	struct ictl_table *t;
 	char align[32];
@@ -170,7 +169,8 @@ static const char *fmt_expiry(struct json_object *r, const char *key, char *buf,
 	if ((long long)when < (long long)time(NULL))
 		snprintf(buf, len, "%s (EXPIRED)", date);
 	else
-		snprintf(buf, len, "%s (in %lld days%s)", date, days, days < 30 ? ", renew soon" : "");
+		snprintf(buf, len, "%s (in %lld days%s)", date, days,
+			 days < 30 ? ", renew soon" : "");
 	return buf;
 }
 
@@ -207,8 +207,9 @@ static const char *fmt_mdns(struct json_object *m, char *buf, size_t len)
 	else if (!strcmp(state, "published"))
 		k = (size_t)snprintf(buf, len, "published as '%s'", name ? name : "?");
 	else if (!strcmp(state, "browsing"))
-		k = (size_t)snprintf(buf, len, "browsing only (no_incoming or no_relay: "
-					      "nothing published)");
+		k = (size_t)snprintf(buf, len,
+				     "browsing only (no_incoming or no_relay: "
+				     "nothing published)");
 	else if (!strcmp(state, "failed"))
 		k = (size_t)snprintf(buf, len, "publishing failed (%s)", err ? err : "?");
 	else
@@ -262,8 +263,8 @@ int ictl_show_status(struct json_object *r, const struct ictl_opts *o)
 	static const struct {
 		const char *key, *label;
 	} drops[] = {
-		{"drop_foreign_src", "foreign source"}, {"drop_no_route", "no route"},
-		{"drop_queue_full", "queue full"},      {"drop_duplicate", "duplicate"},
+		{"drop_foreign_src", "foreign source"},	   {"drop_no_route", "no route"},
+		{"drop_queue_full", "queue full"},	   {"drop_duplicate", "duplicate"},
 		{"drop_unknown_origin", "unknown origin"}, {"drop_tap_write", "TAP write failed"},
 	};
 	struct json_object *cnt = ictl_get(r, "counters"), *dns = ictl_get_array(r, "dns");
@@ -341,15 +342,17 @@ int ictl_show_peers(struct json_object *r, const struct ictl_opts *o)
 {
 	/* by default who, where and how much; TLS details and frame counts with --wide */
 	static const struct column cols[] = {
-		{"PEER", 'l', 0, false},      {"ADDRESS", 'l', 0, false},
-		{"DIR", 'l', 0, false},       {"STATE", 'l', 0, false},
-		{"AGE", 'l', 4, false},       {"TLS", 'l', 0, true},
-		{"CIPHER", 'l', 0, true},     {"RX FRAMES", 'r', 0, true},
-		{"RX BYTES", 'r', 3, false},  {"TX FRAMES", 'r', 0, true},
-		{"TX BYTES", 'r', 2, false},  {"DROPS", 'r', 1, false},
+		{"PEER", 'l', 0, false},     {"ADDRESS", 'l', 0, false},
+		{"DIR", 'l', 0, false},	     {"STATE", 'l', 0, false},
+		{"AGE", 'l', 4, false},	     {"TLS", 'l', 0, true},
+		{"CIPHER", 'l', 0, true},    {"RX FRAMES", 'r', 0, true},
+		{"RX BYTES", 'r', 3, false}, {"TX FRAMES", 'r', 0, true},
+		{"TX BYTES", 'r', 2, false}, {"DROPS", 'r', 1, false},
 		{"QUEUED", 'r', 0, true},
 	};
-	enum { NC = sizeof(cols) / sizeof(cols[0]) };
+	enum {
+		NC = sizeof(cols) / sizeof(cols[0])
+	};
 	struct json_object **v;
 	struct ictl_table *t;
 	size_t n;
@@ -363,7 +366,9 @@ int ictl_show_peers(struct json_object *r, const struct ictl_opts *o)
 		const char *cells[NC] = {
 			ictl_get_str(v[i], "mac"),
 			ictl_get_str(v[i], "address"),
-			!dir ? NULL : !strcmp(dir, "outgoing") ? "out" : "in",
+			!dir			   ? NULL
+			: !strcmp(dir, "outgoing") ? "out"
+						   : "in",
 			ictl_get_str(v[i], "state"),
 			fmt_age(v[i], "age_s", b[0]),
 			ictl_get_str(v[i], "tls_version"),
@@ -388,11 +393,13 @@ int ictl_show_peers(struct json_object *r, const struct ictl_opts *o)
 int ictl_show_routes(struct json_object *r, const struct ictl_opts *o)
 {
 	static const struct column cols[] = {
-		{"DESTINATION", 'l', 0, false}, {"NEXT HOP", 'l', 0, false},
+		{"DESTINATION", 'l', 0, false},	     {"NEXT HOP", 'l', 0, false},
 		{"NEXT HOP ADDRESS", 'l', 3, false}, {"AGE", 'r', 2, false},
 		{"UPDATED", 'r', 1, false},
 	};
-	enum { NC = sizeof(cols) / sizeof(cols[0]) };
+	enum {
+		NC = sizeof(cols) / sizeof(cols[0])
+	};
 	struct json_object **v;
 	struct ictl_table *t;
 	size_t n;
@@ -443,11 +450,13 @@ static const char *fmt_sources(struct json_object *node, char buf[CELL_LEN])
 int ictl_show_nodes(struct json_object *r, const struct ictl_opts *o)
 {
 	static const struct column cols[] = {
-		{"NODE", 'l', 0, false},         {"ADDRESS", 'l', 0, false},
+		{"NODE", 'l', 0, false},	 {"ADDRESS", 'l', 0, false},
 		{"LEARNED FROM", 'l', 4, false}, {"FAILS", 'r', 2, false},
 		{"LAST SUCCESS", 'r', 3, false}, {"RETRY", 'r', 1, false},
 	};
-	enum { NC = sizeof(cols) / sizeof(cols[0]) };
+	enum {
+		NC = sizeof(cols) / sizeof(cols[0])
+	};
 	uint64_t now = (uint64_t)time(NULL);
 	struct json_object **v;
 	struct ictl_table *t;

@@ -77,8 +77,8 @@ int main(int argc, char **argv)
 		memcpy(in.ip, (uint8_t[]){198, 18, 0, 2}, 4);
 		r |= put("info-v4", buf, proto_encode_info(buf, sizeof(buf), &in));
 		in.iptype = PROTO_IP_V6;
-		memcpy(in.ip, (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-		       16);
+		memcpy(in.ip,
+		       (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 16);
 		r |= put("info-v6", buf, proto_encode_info(buf, sizeof(buf), &in));
 	}
 	{
@@ -92,10 +92,14 @@ int main(int argc, char **argv)
 	{
 		struct proto_health_resp s = {
 			.id = id + 2,
-			.conn = macs, .nconn = 2,
-			.routes = macs, .nroutes = 3,
-			.trace = macs + 6 * MAC_LEN, .ntrace = 2,
-			.rtrace = macs + 8 * MAC_LEN, .nrtrace = 2,
+			.conn = macs,
+			.nconn = 2,
+			.routes = macs,
+			.nroutes = 3,
+			.trace = macs + 6 * MAC_LEN,
+			.ntrace = 2,
+			.rtrace = macs + 8 * MAC_LEN,
+			.nrtrace = 2,
 		};
 
 		memcpy(s.dst, MAC_A, MAC_LEN);
@@ -107,7 +111,8 @@ int main(int argc, char **argv)
 	len = eth(frame, MAC_B, MAC_A, 0x0800, 46);
 	r |= put("unicast", buf, proto_encode_unicast(buf, sizeof(buf), frame, len));
 	len = eth(frame, BCAST, MAC_A, 0x0806, 28);
-	r |= put("broadcast-arp", buf, proto_encode_broadcast(buf, sizeof(buf), id + 3, frame, len));
+	r |= put("broadcast-arp", buf,
+		 proto_encode_broadcast(buf, sizeof(buf), id + 3, frame, len));
 	len = eth(frame, (uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, MAC_A, 0x86dd, 72);
 	r |= put("broadcast-ipv6", buf,
 		 proto_encode_broadcast(buf, sizeof(buf), id + 4, frame, len));
@@ -120,8 +125,8 @@ int main(int argc, char **argv)
 	len = eth(frame, MAC_B, MAC_A, 0x0800, 1400);
 	proto_put_header(buf, PROTO_UNICAST_GSO, PROTO_GSO_HDR + len);
 	memset(buf + PROTO_HDR_SIZE, 0, PROTO_GSO_HDR);
-	buf[PROTO_HDR_SIZE] = 1;     /* flags: needs checksum */
-	buf[PROTO_HDR_SIZE + 1] = 1; /* gso type: TCPv4 */
+	buf[PROTO_HDR_SIZE] = 1;		     /* flags: needs checksum */
+	buf[PROTO_HDR_SIZE + 1] = 1;		     /* gso type: TCPv4 */
 	proto_put16(buf + PROTO_HDR_SIZE + 2, 54);   /* hdr_len */
 	proto_put16(buf + PROTO_HDR_SIZE + 4, 1448); /* gso_size */
 	proto_put16(buf + PROTO_HDR_SIZE + 6, 34);   /* csum_start */
@@ -132,7 +137,9 @@ int main(int argc, char **argv)
 	/* a link's worth: several frames back to back, and an unknown type skipped by len */
 	{
 		struct proto_announce a = {.id = id, .port = 41744};
-		struct proto_info in = {.id = id, .port = 41744, .iptype = PROTO_IP_V4,
+		struct proto_info in = {.id = id,
+					.port = 41744,
+					.iptype = PROTO_IP_V4,
 					.ip = {10, 0, 0, 1}};
 
 		memcpy(a.mac, MAC_A, MAC_LEN);

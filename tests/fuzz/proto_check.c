@@ -172,8 +172,8 @@ enum proto_check_result proto_check_body(uint8_t type, const uint8_t *body, size
 		if (decoded != -EBADMSG && decoded != -EPROTONOSUPPORT)
 			*why = "decoder returned an error other than -EBADMSG/-EPROTONOSUPPORT";
 		else if (decoded == -EPROTONOSUPPORT &&
-			 (type == PROTO_UNICAST || type == PROTO_BROADCAST || type >= 0x80 || !len ||
-			  body[0] == PROTO_VERSION))
+			 (type == PROTO_UNICAST || type == PROTO_BROADCAST || type >= 0x80 ||
+			  !len || body[0] == PROTO_VERSION))
 			*why = "-EPROTONOSUPPORT for a frame of the supported version";
 		else
 			res = PROTO_CHECK_REJECTED;
@@ -215,8 +215,8 @@ enum proto_check_result proto_check_stream(const uint8_t *data, size_t size,
 			break; /* protocol error: the link is closed */
 		if (size - pos - PROTO_LEN_SIZE < len)
 			break; /* incomplete: wait for more */
-		r = proto_check_body(data[pos + PROTO_LEN_SIZE], data + pos + PROTO_HDR_SIZE, len - 1,
-				     why);
+		r = proto_check_body(data[pos + PROTO_LEN_SIZE], data + pos + PROTO_HDR_SIZE,
+				     len - 1, why);
 		if (r == PROTO_CHECK_BROKEN)
 			return r;
 		if (stats) {

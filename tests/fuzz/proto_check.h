@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 enum proto_check_result {
-	PROTO_CHECK_OK,       /* decoded, and re-encoding gave the same bytes */
+	PROTO_CHECK_OK,	      /* decoded, and re-encoding gave the same bytes */
 	PROTO_CHECK_REJECTED, /* the decoder refused it (-EBADMSG, -EPROTONOSUPPORT) */
 	PROTO_CHECK_SKIPPED,  /* unknown type: a receiver skips it */
 	PROTO_CHECK_BROKEN,   /* the property does not hold; see the message */

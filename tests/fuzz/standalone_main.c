@@ -130,8 +130,8 @@ static int add_path(struct corpus *c, const char *path, size_t max_len)
 }
 
 static const uint8_t interesting8[] = {0x00, 0x01, 0x02, 0x03, 0x06, 0x0c, 0x10, 0x20,
-				       0x7f, 0x80, 0x81, 0xfe, 0xff, '\n', '=', '[',
-				       ']', '"', ',', ':', '@', '#', ';', ' '};
+				       0x7f, 0x80, 0x81, 0xfe, 0xff, '\n', '=',	 '[',
+				       ']',  '"',  ',',	 ':',  '@',  '#',  ';',	 ' '};
 static const uint16_t interesting16[] = {0x0000, 0x0001, 0x0002, 0x0006, 0x000c, 0x0012,
 					 0x0013, 0x0100, 0x7fff, 0x8000, 0xfffe, 0xffff};
 
@@ -316,8 +316,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!paths || !c.n || !max_len) {
-		fprintf(stderr, "usage: %s [-runs=N] [-seed=N] [-max_len=N] CORPUS...\n"
-				"(no inputs found)\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s [-runs=N] [-seed=N] [-max_len=N] CORPUS...\n"
+			"(no inputs found)\n",
+			argv[0]);
 		corpus_free(&c);
 		return 2;
 	}

@@ -25,8 +25,7 @@ static socklen_t ref_v4(struct sockaddr_storage *ss, const char *ip, uint16_t po
 	return sizeof(*in);
 }
 
-static socklen_t ref_v6(struct sockaddr_storage *ss, const char *ip, uint16_t port,
-			uint32_t scope)
+static socklen_t ref_v6(struct sockaddr_storage *ss, const char *ip, uint16_t port, uint32_t scope)
 {
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 
@@ -77,10 +76,11 @@ static void test_format(void **state)
 
 static void test_is_ip(void **state)
 {
-	static const char *const good[] = {"192.0.2.1", "0.0.0.0", "::", "::1", "2001:db8::1",
-					   "::ffff:192.0.2.1", "fe80::1"};
-	static const char *const bad[] = {"", "192.0.2", "192.0.2.256", "[::1]", "::1:", "1.2.3.4:5",
-					  "seed.example.net", "localhost", "fe80::1%eth0", " ::1"};
+	static const char *const good[] = {"192.0.2.1",	  "0.0.0.0",	      "::",	"::1",
+					   "2001:db8::1", "::ffff:192.0.2.1", "fe80::1"};
+	static const char *const bad[] =
+		{"",	      "192.0.2",	  "192.0.2.256", "[::1]",	 "::1:",
+		 "1.2.3.4:5", "seed.example.net", "localhost",	 "fe80::1%eth0", " ::1"};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (!addr_is_ip(good[i]))

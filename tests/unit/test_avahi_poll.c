@@ -174,7 +174,7 @@ static void mdns_seen_by_name(void **state)
 	mdns_seen_add(&s, "invpn 2");
 	assert_int_equal(s.n, 2);
 	mdns_seen_remove(&s, "invpn 1");
-	assert_int_equal(s.n, 2); /* still there over IPv6 */
+	assert_int_equal(s.n, 2);	 /* still there over IPv6 */
 	mdns_seen_remove(&s, "invpn 3"); /* never seen: nothing */
 	assert_int_equal(s.n, 2);
 	mdns_seen_remove(&s, "invpn 1");

@@ -31,7 +31,8 @@ static void expect_error(const char *text, size_t len, const char *prefix)
 	if (config_parse_text(&c, text, len, ORIGIN, err, sizeof(err)) != -EINVAL)
 		fail_msg("accepted: \"%s\"", text);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
-		fail_msg("for \"%s\": message \"%s\" does not start with \"%s\"", text, err, prefix);
+		fail_msg("for \"%s\": message \"%s\" does not start with \"%s\"", text, err,
+			 prefix);
 	/* one line; a prefix that ends with ": " is followed by the reason */
 	assert_null(strchr(err, '\n'));
 	if (prefix[strlen(prefix) - 1] == ' ')
@@ -201,7 +202,8 @@ static const struct key_case key_cases[] = {
 	{"max_links", {"1", "1024"}, {"0", "1025", ""}},
 	{"no_incoming", {"1", "0"}, {"sure", ""}},
 	{"no_relay", {"on", "false"}, {"nope", ""}},
-	{"interface", {"invpn%d", "tap0", "abcdefghijklmno"},
+	{"interface",
+	 {"invpn%d", "tap0", "abcdefghijklmno"},
 	 {"", "a/b", "a%s", "a%d%d", "abcdefghijklmnop", "a b"}},
 	{"mtu", {"68", "1500", "65000"}, {"67", "65001", "", "1e3"}},
 	{"offload", {"yes", "no"}, {"auto", ""}},
@@ -209,7 +211,14 @@ static const struct key_case key_cases[] = {
 	{"announce_interval", {"1", "3600"}, {"0", "3601", ""}},
 	{"route_timeout", {"1", "86400"}, {"0", "86401", ""}},
 	{"link_timeout", {"1", "3600"}, {"0", "3601", ""}},
-	{"log_level", {"error", "warning", "notice", "info", }, {"verbose", "", "7", "err"}},
+	{"log_level",
+	 {
+		 "error",
+		 "warning",
+		 "notice",
+		 "info",
+	 },
+	 {"verbose", "", "7", "err"}},
 	{"user", {"invpn", "nobody"}, {""}},
 	{"group", {"invpn"}, {""}},
 	{"up", {"/etc/invpn/up.sh", "\"ip link set dev $INTERFACE up\""}, {""}},
@@ -444,7 +453,8 @@ static void test_errors(void **state)
 		assert_int_equal(parse(&c, "a=1\n[x]\n\nmtu = 10\n", err), -EINVAL);
 		assert_string_equal(err, ORIGIN ":1: a: unknown key");
 		assert_int_equal(parse(&c, "[x]\n\nmtu = 10\n", err), -EINVAL);
-		assert_string_equal(err, ORIGIN ":3: mtu: '10' is not a whole number from 68 to 65000");
+		assert_string_equal(err,
+				    ORIGIN ":3: mtu: '10' is not a whole number from 68 to 65000");
 		assert_int_equal(parse(&c, "#\n[x\n", err), -EINVAL);
 		assert_string_equal(err, ORIGIN ":2: bad section header '[x'");
 		assert_int_equal(parse(&c, "\n\n\n\nnothing\n", err), -EINVAL);
@@ -468,7 +478,8 @@ static void test_errors(void **state)
 		assert_int_equal(config_parse_text(&c, "\nx\n", 3, "/etc/invpn/invpn.conf", err,
 						   sizeof(err)),
 				 -EINVAL);
-		assert_string_equal(err, "/etc/invpn/invpn.conf:2: expected 'key = value', got 'x'");
+		assert_string_equal(err,
+				    "/etc/invpn/invpn.conf:2: expected 'key = value', got 'x'");
 		/* a small err buffer truncates, never overflows */
 		assert_int_equal(config_parse_text(&c, "\nx\n", 3, "o", err, 8), -EINVAL);
 		assert_string_equal(err, "o:2: ex");
@@ -533,7 +544,7 @@ static char **argv_of(const char *const *a)
 #define APPLY(c, err, ...) apply((c), ARGC(__VA_ARGS__), ARGS(__VA_ARGS__), (err))
 
 /* The value given for key on the command line, or NULL. */
-static const char *override(const struct cmdline *cl, const char *key)
+static const char * override(const struct cmdline *cl, const char *key)
 {
 	const char *v = NULL;
 
@@ -678,11 +689,13 @@ static void test_args_keys(void **state)
 	assert_int_equal(PARSE_ARGS(&cl, err, "-f", "--port"), -EINVAL);
 	assert_string_equal(err, "command line: --port: needs a value");
 	/* names longer than any key */
-	assert_int_equal(PARSE_ARGS(&cl, err, "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-					      "aaaaaaaaaaaaaaaaa"),
+	assert_int_equal(PARSE_ARGS(&cl, err,
+				    "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				    "aaaaaaaaaaaaaaaaa"),
 			 -EINVAL);
-	assert_int_equal(PARSE_ARGS(&cl, err, "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-					      "aaaaaaaaaaaaaaaa=1"),
+	assert_int_equal(PARSE_ARGS(&cl, err,
+				    "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				    "aaaaaaaaaaaaaaaa=1"),
 			 -EINVAL);
 }
 
@@ -742,7 +755,8 @@ static void test_apply(void **state)
 
 	/* bad values are reported with the flag as typed */
 	assert_int_equal(APPLY(&c, err, "--port", "abc"), -EINVAL);
-	assert_string_equal(err, "command line: --port: 'abc' is not a whole number from 1 to 65535");
+	assert_string_equal(err,
+			    "command line: --port: 'abc' is not a whole number from 1 to 65535");
 	assert_int_equal(APPLY(&c, err, "--mtu=1"), -EINVAL);
 	assert_string_equal(err, "command line: --mtu: '1' is not a whole number from 68 to 65000");
 	assert_int_equal(APPLY(&c, err, "--mdns", "maybe"), -EINVAL);
@@ -854,24 +868,60 @@ static void test_peer_bad(void **state)
 {
 	static const char *const bad[] = {
 		/* bad MAC */
-		"02:00:00:00:00@1.2.3.4", "02:00:00:00:00:0g@1.2.3.4", "@1.2.3.4",
-		"02:00:00:00:00:01:02@h", "02:00:00:00:00:01 @h", "02:00:00:00:00:01@02:00@h",
+		"02:00:00:00:00@1.2.3.4",
+		"02:00:00:00:00:0g@1.2.3.4",
+		"@1.2.3.4",
+		"02:00:00:00:00:01:02@h",
+		"02:00:00:00:00:01 @h",
+		"02:00:00:00:00:01@02:00@h",
 		/* group and zero MACs */
-		"03:00:00:00:00:01@1.2.3.4", "ff:ff:ff:ff:ff:ff@h", "00:00:00:00:00:00@h",
+		"03:00:00:00:00:01@1.2.3.4",
+		"ff:ff:ff:ff:ff:ff@h",
+		"00:00:00:00:00:00@h",
 		/* bad port */
-		"1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:", "1.2.3.4:x", "1.2.3.4:-1", "1.2.3.4:+5",
-		"[::1]:", "[::1]:0", "[::1]:99999", "h:5x", "h: 5",
+		"1.2.3.4:0",
+		"1.2.3.4:65536",
+		"1.2.3.4:",
+		"1.2.3.4:x",
+		"1.2.3.4:-1",
+		"1.2.3.4:+5",
+		"[::1]:",
+		"[::1]:0",
+		"[::1]:99999",
+		"h:5x",
+		"h: 5",
 		/* empty host */
-		"", ":5", "02:00:00:00:00:01@", "02:00:00:00:00:01@:5", "[]", "[]:5",
+		"",
+		":5",
+		"02:00:00:00:00:01@",
+		"02:00:00:00:00:01@:5",
+		"[]",
+		"[]:5",
 		/* not a host */
-		"[::1", "[::1]x", "[::1]5", "ho st", "h/x", "a:b:c", "1.2.3.4:5:6", "h@",
+		"[::1",
+		"[::1]x",
+		"[::1]5",
+		"ho st",
+		"h/x",
+		"a:b:c",
+		"1.2.3.4:5:6",
+		"h@",
 		"02:00:00:00:00:01",
 		/*
 		 * digits and dots are meant as IPv4, never a name to look up; the resolver
 		 * would read "10.1" or "123" as inet_aton shorthand, "010.0.0.1" as octal
 		 */
-		"300.1.1.1", "1.2.3.256", "1.2.3", "1.2.3.4.5", "10.1", "123", "1.2.3.4.",
-		"010.0.0.1", ".1.2.3", "02:00:00:00:00:01@300.1.1.1:5", "1..2.3",
+		"300.1.1.1",
+		"1.2.3.256",
+		"1.2.3",
+		"1.2.3.4.5",
+		"10.1",
+		"123",
+		"1.2.3.4.",
+		"010.0.0.1",
+		".1.2.3",
+		"02:00:00:00:00:01@300.1.1.1:5",
+		"1..2.3",
 	};
 	struct config_peer p;
 

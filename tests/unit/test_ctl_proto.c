@@ -261,7 +261,8 @@ static void test_format_roundtrip(void **state)
 		req.command = (enum ctl_command)c;
 		if (c == CTL_TRACEROUTE) {
 			req.has_target = true;
-			memcpy(req.target, ((uint8_t[]){0x0a, 0xbb, 0xcc, 0xdd, 0xee, 0xff}), MAC_LEN);
+			memcpy(req.target, ((uint8_t[]){0x0a, 0xbb, 0xcc, 0xdd, 0xee, 0xff}),
+			       MAC_LEN);
 		}
 		for (unsigned ms = 1; ms <= CTL_MAX_WAIT_MS; ms += c == CTL_HEALTH ? 1 : 997) {
 			req.wait_ms = ms;
@@ -307,12 +308,9 @@ static void test_command_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_good),
-		cmocka_unit_test(test_json_bad),
-		cmocka_unit_test(test_words_good),
-		cmocka_unit_test(test_words_bad),
-		cmocka_unit_test(test_nul_and_length),
-		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_json_good),      cmocka_unit_test(test_json_bad),
+		cmocka_unit_test(test_words_good),     cmocka_unit_test(test_words_bad),
+		cmocka_unit_test(test_nul_and_length), cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_command_names),
 	};
 

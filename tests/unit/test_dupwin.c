@@ -252,14 +252,10 @@ static void test_extremes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first),
-		cmocka_unit_test(test_in_order),
-		cmocka_unit_test(test_reorder),
-		cmocka_unit_test(test_window_edges),
-		cmocka_unit_test(test_jump),
-		cmocka_unit_test(test_slide_clears),
-		cmocka_unit_test(test_against_model),
-		cmocka_unit_test(test_extremes),
+		cmocka_unit_test(test_first),	      cmocka_unit_test(test_in_order),
+		cmocka_unit_test(test_reorder),	      cmocka_unit_test(test_window_edges),
+		cmocka_unit_test(test_jump),	      cmocka_unit_test(test_slide_clears),
+		cmocka_unit_test(test_against_model), cmocka_unit_test(test_extremes),
 	};
 
 	return cmocka_run_group_tests_name("dupwin", tests, NULL, NULL);

@@ -372,15 +372,17 @@ static void status_discovery_lines(void **state)
 	assert_false(trailing_blanks(s));
 	assert_non_null(strstr(s, "\nmdns:                 published as 'invpn 02005e300001', "
 				  "3 services seen\n"));
-	assert_non_null(strstr(s, "\ndns:                  seed.mesh.test: 1 address, next lookup "
-				  "in 4m59s\n"
-				  "                      _invpn._tcp.mesh.test (SRV): 1 target, 2 "
-				  "addresses, next lookup in 1m0s\n"
-				  "                      nowhere.mesh.test: failed (Domain name not "
-				  "found; 3 in a row), retry in 8s\n"
-				  "                      slow.mesh.test: resolving\n"));
+	assert_non_null(strstr(s,
+			       "\ndns:                  seed.mesh.test: 1 address, next lookup "
+			       "in 4m59s\n"
+			       "                      _invpn._tcp.mesh.test (SRV): 1 target, 2 "
+			       "addresses, next lookup in 1m0s\n"
+			       "                      nowhere.mesh.test: failed (Domain name not "
+			       "found; 3 in a row), retry in 8s\n"
+			       "                      slow.mesh.test: resolving\n"));
 	/* the long list of drops wraps after a comma */
-	assert_non_null(strstr(s, "\ndropped frames:       11111 foreign source, 22222 no route, "));
+	assert_non_null(
+		strstr(s, "\ndropped frames:       11111 foreign source, 22222 no route, "));
 	assert_non_null(strstr(s, ",\n                      "));
 	free(s);
 	s = render(ictl_show_status, status_reply, true);
@@ -430,7 +432,8 @@ static void status_mdns_states(void **state)
 			snprintf(got, sizeof(got), "mdns:  %.*s\n", (int)n, v);
 			assert_string_equal(got, cases[i].line);
 		}
-		assert_non_null(strstr(s, "\ndns:                  no names to look up (init, srv)\n"));
+		assert_non_null(
+			strstr(s, "\ndns:                  no names to look up (init, srv)\n"));
 		free(s);
 	}
 }

@@ -167,10 +167,8 @@ static void test_mod_without_change_keeps_the_handle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_timers_fire_in_time_order),
-		T(test_cancel_and_rearm),
-		T(test_timer_rearmed_for_now_waits_a_round),
-		T(test_deleted_handle_is_skipped),
+		T(test_timers_fire_in_time_order),	     T(test_cancel_and_rearm),
+		T(test_timer_rearmed_for_now_waits_a_round), T(test_deleted_handle_is_skipped),
 		T(test_mod_without_change_keeps_the_handle),
 	};
 

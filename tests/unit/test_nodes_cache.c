@@ -244,8 +244,8 @@ static void test_eviction(void **state)
 
 static void test_backoff_bounds(void **state)
 {
-	const unsigned seeds[] = {0, 1, 2, 250, 499, 500, 501, 1000, 12345, 0x7fffffff,
-				  0xfffffffe, 0xffffffff};
+	const unsigned seeds[] = {0,   1,    2,	    250,	499,	    500,
+				  501, 1000, 12345, 0x7fffffff, 0xfffffffe, 0xffffffff};
 	uint64_t prev_lo = 0;
 
 	for (unsigned fails = 0; fails <= 100; fails++) {
@@ -297,7 +297,8 @@ static void test_dial_done(void **state)
 	a = add(&n, NULL, v4_n(1), NODE_SRC_DNS, 5);
 	assert_non_null(a);
 	for (unsigned f = 1; f <= 80; f++) {
-		uint64_t base = f >= 7 ? NODES_BACKOFF_MAX_MS : (uint64_t)NODES_BACKOFF_MIN_MS << (f - 1);
+		uint64_t base = f >= 7 ? NODES_BACKOFF_MAX_MS
+				       : (uint64_t)NODES_BACKOFF_MIN_MS << (f - 1);
 		uint64_t wait;
 
 		a->dialing = true;
@@ -361,7 +362,8 @@ static int setup_tmp(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/invpn-test-cache.XXXXXX", base && *base ? base : "/tmp");
+	snprintf(t->dir, sizeof(t->dir), "%s/invpn-test-cache.XXXXXX",
+		 base && *base ? base : "/tmp");
 	if (!mkdtemp(t->dir)) {
 		free(t);
 		return -1;
@@ -440,11 +442,10 @@ static void test_cache_roundtrip(void **state)
 	snprintf(tmpname, sizeof(tmpname), "%s.tmp", t->path);
 	assert_int_equal(access(tmpname, F_OK), -1);
 	text = read_file(t->path);
-	assert_string_equal(text,
-			    "# invpn peer cache v1\n"
-			    "02:00:00:00:00:02 2001:db8::2 443 mdns 1699999999900\n"
-			    "02:00:00:00:00:01 192.0.2.1 41744 mesh 1699999999500\n"
-			    "02:00:00:00:00:03 ::ffff:198.51.100.3 1 config 0\n");
+	assert_string_equal(text, "# invpn peer cache v1\n"
+				  "02:00:00:00:00:02 2001:db8::2 443 mdns 1699999999900\n"
+				  "02:00:00:00:00:01 192.0.2.1 41744 mesh 1699999999500\n"
+				  "02:00:00:00:00:03 ::ffff:198.51.100.3 1 config 0\n");
 	free(text);
 
 	assert_int_equal(nodes_init(&back, 16), 0);
@@ -528,8 +529,8 @@ static void test_cache_limits(void **state)
 		assert_non_null(f);
 		fprintf(f, "%s\n", CACHE_HEADER);
 		for (unsigned i = 0; i < 300; i++)
-			fprintf(f, "02:00:00:00:%02x:%02x 10.1.%u.%u 41744 mesh 0\n", i >> 8, i & 0xff,
-				i >> 8, i & 0xff);
+			fprintf(f, "02:00:00:00:%02x:%02x 10.1.%u.%u 41744 mesh 0\n", i >> 8,
+				i & 0xff, i >> 8, i & 0xff);
 		fclose(f);
 	}
 	assert_int_equal(nodes_init(&n, 400), 0);
@@ -565,22 +566,22 @@ static void test_cache_corrupt(void **state)
 		   "\n"
 		   "# a comment\n"
 		   "\x01\x02\xff\xfe binary junk\n"
-		   "03:00:00:00:00:02 192.0.2.2 41744 mesh 0\n"     /* multicast MAC */
-		   "00:00:00:00:00:00 192.0.2.3 41744 mesh 0\n"     /* zero MAC */
-		   "02:00:00:00:00:04 192.0.2.4 0 mesh 0\n"         /* port 0 */
-		   "02:00:00:00:00:05 192.0.2.5 65536 mesh 0\n"     /* port too big */
-		   "02:00:00:00:00:06 192.0.2.6 -1 mesh 0\n"        /* negative port */
-		   "02:00:00:00:00:07 192.0.2.7 41744 bogus 0\n"    /* unknown source */
-		   "02:00:00:00:00:08 192.0.2.256 41744 mesh 0\n"   /* bad IPv4 */
-		   "02:00:00:00:00:09 2001:db8::g 41744 mesh 0\n"   /* bad IPv6 */
-		   "02:00:00:00:00:0a host.example 41744 mesh 0\n"  /* a name */
-		   "02:00:00:00:00:0b 192.0.2.11 41744 mesh 0 x\n"  /* extra field */
-		   "02:00:00:00:00:0c 192.0.2.12 41744 mesh\n"      /* missing field */
-		   "02:00:00:00:00:0d 192.0.2.13 41744 mesh -5\n"   /* negative: far future */
-		   "02:00:00:00:00:0e 192.0.2.14 4x744 mesh 0\n"    /* bad port */
-		   "02:00:00:00:00 192.0.2.15 41744 mesh 0\n"       /* short MAC */
+		   "03:00:00:00:00:02 192.0.2.2 41744 mesh 0\n"	   /* multicast MAC */
+		   "00:00:00:00:00:00 192.0.2.3 41744 mesh 0\n"	   /* zero MAC */
+		   "02:00:00:00:00:04 192.0.2.4 0 mesh 0\n"	   /* port 0 */
+		   "02:00:00:00:00:05 192.0.2.5 65536 mesh 0\n"	   /* port too big */
+		   "02:00:00:00:00:06 192.0.2.6 -1 mesh 0\n"	   /* negative port */
+		   "02:00:00:00:00:07 192.0.2.7 41744 bogus 0\n"   /* unknown source */
+		   "02:00:00:00:00:08 192.0.2.256 41744 mesh 0\n"  /* bad IPv4 */
+		   "02:00:00:00:00:09 2001:db8::g 41744 mesh 0\n"  /* bad IPv6 */
+		   "02:00:00:00:00:0a host.example 41744 mesh 0\n" /* a name */
+		   "02:00:00:00:00:0b 192.0.2.11 41744 mesh 0 x\n" /* extra field */
+		   "02:00:00:00:00:0c 192.0.2.12 41744 mesh\n"	   /* missing field */
+		   "02:00:00:00:00:0d 192.0.2.13 41744 mesh -5\n"  /* negative: far future */
+		   "02:00:00:00:00:0e 192.0.2.14 4x744 mesh 0\n"   /* bad port */
+		   "02:00:00:00:00 192.0.2.15 41744 mesh 0\n"	   /* short MAC */
 		   "02:00:00:00:00:10 192.0.2.16 41744 mesh 99999999999999\n" /* future */
-		   "02:00:00:00:00:11 [2001:db8::11] 41744 mesh 0\n" /* brackets */
+		   "02:00:00:00:00:11 [2001:db8::11] 41744 mesh 0\n"	      /* brackets */
 		   "02:00:00:00:00:12 2001:db8::12 41744 dns 5\n"
 		   "02:00:00:00:00:13 192.0.2.19 417"); /* truncated last line */
 	assert_int_equal(cache_load(&n, t->path, now), 4);
@@ -637,8 +638,8 @@ static void test_cache_parse_line(void **state)
 		"192.0.2.1 02:00:00:00:00:01 1 mesh 1",
 	};
 
-	assert_int_equal(cache_parse_line("02:00:00:00:00:01 192.0.2.1 41744 mesh 12345\n", mac, &ss,
-					  &len, &src, &last),
+	assert_int_equal(cache_parse_line("02:00:00:00:00:01 192.0.2.1 41744 mesh 12345\n", mac,
+					  &ss, &len, &src, &last),
 			 0);
 	assert_memory_equal(mac, ((uint8_t[]){2, 0, 0, 0, 0, 1}), MAC_LEN);
 	assert_int_equal(ss.ss_family, AF_INET);
@@ -652,9 +653,10 @@ static void test_cache_parse_line(void **state)
 		assert_memory_equal(&ss, &want.ss, len);
 	}
 
-	assert_int_equal(cache_parse_line("  0A:BB:CC:DD:EE:FF\t2001:db8::1 1 config 18446744073709551615",
-					  mac, &ss, &len, &src, &last),
-			 0);
+	assert_int_equal(
+		cache_parse_line("  0A:BB:CC:DD:EE:FF\t2001:db8::1 1 config 18446744073709551615",
+				 mac, &ss, &len, &src, &last),
+		0);
 	assert_memory_equal(mac, ((uint8_t[]){0x0a, 0xbb, 0xcc, 0xdd, 0xee, 0xff}), MAC_LEN);
 	assert_int_equal(ss.ss_family, AF_INET6);
 	assert_int_equal(len, sizeof(struct sockaddr_in6));

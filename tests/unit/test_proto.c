@@ -63,9 +63,9 @@ static void assert_frame(const uint8_t *f, int size, uint8_t type)
 
 static void test_announce(void **state)
 {
-	static const uint8_t expect[] = {0x00, 0x12, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04,
-					 0x05, 0x06, 0x07, 0x08, 0x0a, 0xbb, 0xcc, 0xdd,
-					 0xee, 0xff, 0xa3, 0x10};
+	static const uint8_t expect[] = {0x00, 0x12, 0x00, 0x01, 0x01, 0x02, 0x03,
+					 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0xbb,
+					 0xcc, 0xdd, 0xee, 0xff, 0xa3, 0x10};
 	const int64_t ids[] = {0x0102030405060708LL, 0, 1, -1, INT64_MIN, INT64_MAX};
 	struct proto_announce a = {.id = 0x0102030405060708LL, .port = 41744}, d;
 	uint8_t buf[64];
@@ -102,7 +102,7 @@ static void test_info(void **state)
 {
 	static const uint8_t v4[4] = {192, 0, 2, 7};
 	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				       0,    0,    0,    0,    0, 0, 0, 0x42};
+				       0,    0,	   0,	 0,    0, 0, 0, 0x42};
 	const struct {
 		uint8_t iptype;
 		const uint8_t *ip;
@@ -111,7 +111,8 @@ static void test_info(void **state)
 	uint8_t buf[PROTO_INFO_MAX], body[64];
 
 	for (size_t i = 0; i < 3; i++) {
-		struct proto_info in = {.id = 1700000000000LL + (int64_t)i, .port = 65535,
+		struct proto_info in = {.id = 1700000000000LL + (int64_t)i,
+					.port = 65535,
 					.iptype = cases[i].iptype};
 		struct proto_info d;
 		int iplen = proto_iptype_len(cases[i].iptype);
@@ -174,7 +175,8 @@ static void test_health_req(void **state)
 
 	assert_non_null(buf);
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		struct proto_health_req r = {.id = -5 + (int64_t)i, .trace = trace,
+		struct proto_health_req r = {.id = -5 + (int64_t)i,
+					     .trace = trace,
 					     .ntrace = counts[i]};
 		struct proto_health_req d;
 		size_t body = PROTO_HREQ_FIXED + counts[i] * MAC_LEN;
@@ -212,9 +214,10 @@ static void test_health_req(void **state)
 		for (size_t extra = 1; extra < MAC_LEN; extra++) {
 			assert_int_equal(proto_decode_health_req(buf, PROTO_HREQ_FIXED + extra, &d),
 					 -EBADMSG);
-			assert_int_equal(
-				proto_decode_health_req(buf, PROTO_HREQ_FIXED + MAC_LEN + extra, &d),
-				-EBADMSG);
+			assert_int_equal(proto_decode_health_req(buf,
+								 PROTO_HREQ_FIXED + MAC_LEN + extra,
+								 &d),
+					 -EBADMSG);
 		}
 	}
 	free(trace);
@@ -228,10 +231,14 @@ static int encode_resp(uint8_t *buf, size_t cap, size_t nconn, size_t nroutes, s
 {
 	struct proto_health_resp r = {
 		.id = 0x7fffffff00000001LL,
-		.conn = macs, .nconn = nconn,
-		.routes = macs, .nroutes = nroutes,
-		.trace = macs, .ntrace = ntrace,
-		.rtrace = macs, .nrtrace = nrtrace,
+		.conn = macs,
+		.nconn = nconn,
+		.routes = macs,
+		.nroutes = nroutes,
+		.trace = macs,
+		.ntrace = ntrace,
+		.rtrace = macs,
+		.nrtrace = nrtrace,
 	};
 
 	memcpy(r.dst, MAC_A, MAC_LEN);
@@ -258,10 +265,10 @@ static void test_health_resp(void **state)
 		{0, 0, 0, 1},
 		{3, 5, 2, 1},
 		{16, 200, 7, PROTO_RTRACE_RESERVE},
-		{0, 5000, 0, 0},               /* many routes */
-		{0, 0, 5000, 1},               /* a long trace */
-		{1, 1, 1, 5000},               /* a long return path */
-		{0, 0, 0, max_macs},           /* at the ceiling: rtrace only */
+		{0, 5000, 0, 0},	       /* many routes */
+		{0, 0, 5000, 1},	       /* a long trace */
+		{1, 1, 1, 5000},	       /* a long return path */
+		{0, 0, 0, max_macs},	       /* at the ceiling: rtrace only */
 		{1, (max_macs - 3) / 2, 1, 1}, /* at the ceiling, every list */
 	};
 
@@ -395,7 +402,8 @@ static void test_unicast(void **state)
 		assert_int_equal(proto_encode_unicast(buf, PROTO_MAX_FRAME, eth, PROTO_MAX_LEN - 1),
 				 PROTO_MAX_FRAME);
 		assert_int_equal(proto_get16(buf), 65535);
-		assert_int_equal(proto_encode_unicast(buf, PROTO_MAX_FRAME + 16, eth, PROTO_MAX_LEN),
+		assert_int_equal(proto_encode_unicast(buf, PROTO_MAX_FRAME + 16, eth,
+						      PROTO_MAX_LEN),
 				 -ENOSPC);
 		assert_int_equal(proto_encode_unicast(buf, SIZE_MAX, eth, PROTO_MAX_LEN), -ENOSPC);
 		free(eth);
@@ -614,7 +622,8 @@ static void test_version(void **state)
 		assert_int_equal(proto_decode_health_resp(body, PROTO_HRESP_FIXED + 6, &rs),
 				 -EPROTONOSUPPORT);
 		/* a broken layout is reported as such whatever the version */
-		assert_int_equal(proto_decode_announce(body, PROTO_ANNOUNCE_BODY - 1, &a), -EBADMSG);
+		assert_int_equal(proto_decode_announce(body, PROTO_ANNOUNCE_BODY - 1, &a),
+				 -EBADMSG);
 		assert_int_equal(proto_decode_health_resp(body, PROTO_HRESP_FIXED + 5, &rs),
 				 -EBADMSG);
 	}
@@ -697,8 +706,11 @@ static size_t make_samples(struct sample *s)
 		n = add_sample(s, n, buf, proto_encode_announce(buf, sizeof(buf), &a));
 	}
 	for (uint8_t t = 0; t <= 2; t++) {
-		struct proto_info in = {.id = -2, .port = 1, .iptype = t,
-					.ip = {10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+		struct proto_info in = {.id = -2,
+					.port = 1,
+					.iptype = t,
+					.ip = {10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+					       15}};
 
 		memcpy(in.mac, MAC_B, MAC_LEN);
 		n = add_sample(s, n, buf, proto_encode_info(buf, sizeof(buf), &in));

@@ -23,7 +23,8 @@ static uint32_t xorshift(void *arg)
 static void priorities_come_first(void **state)
 {
 	struct resolve_srv v[] = {
-		{20, 5, 1, "c"}, {10, 0, 2, "a"}, {30, 100, 3, "e"}, {10, 50, 4, "b"}, {20, 5, 5, "d"},
+		{20, 5, 1, "c"},  {10, 0, 2, "a"}, {30, 100, 3, "e"},
+		{10, 50, 4, "b"}, {20, 5, 5, "d"},
 	};
 	uint32_t seed = 12345;
 
@@ -42,7 +43,9 @@ static void weights_decide_how_often_first(void **state)
 	const int rounds = 20000;
 
 	for (int round = 0; round < rounds; round++) {
-		struct resolve_srv v[] = {{0, 90, 1, "heavy"}, {0, 9, 2, "light"}, {0, 0, 3, "zero"}};
+		struct resolve_srv v[] = {{0, 90, 1, "heavy"},
+					  {0, 9, 2, "light"},
+					  {0, 0, 3, "zero"}};
 
 		resolve_srv_order(v, 3, xorshift, &seed);
 		heavy_first += !strcmp(v[0].target, "heavy");

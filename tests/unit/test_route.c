@@ -240,10 +240,8 @@ static void test_max(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_learn),
-		cmocka_unit_test(test_collisions),
-		cmocka_unit_test(test_drop_link),
-		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_learn),	  cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_drop_link), cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_max),
 	};
 

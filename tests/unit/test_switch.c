@@ -165,8 +165,7 @@ static void arrive(struct link *l, const uint8_t *wire, size_t n)
 	switch_frame(&d, l, buf + PROTO_LEN_SIZE, n - PROTO_LEN_SIZE);
 }
 
-static void arrive_info(struct link *l, const char *mac, int64_t id, const char *ip,
-			uint16_t port)
+static void arrive_info(struct link *l, const char *mac, int64_t id, const char *ip, uint16_t port)
 {
 	struct proto_info in = {.id = id, .port = port, .iptype = PROTO_IP_NONE};
 	struct sockaddr_storage ss;

@@ -109,10 +109,10 @@ static void check_cut(bool v6)
 		assert_int_equal(c.len[i], hdrs + (last ? PAYLOAD - MSS * (c.n - 1) : MSS));
 		assert_tcp_valid(f, c.len[i], v6);
 		assert_int_equal(seq, (uint32_t)(0xfffefff0u + got));
-		assert_int_equal(!!(flags & 0x01), last); /* FIN only on the last */
-		assert_int_equal(!!(flags & 0x08), last); /* PSH only on the last */
+		assert_int_equal(!!(flags & 0x01), last);   /* FIN only on the last */
+		assert_int_equal(!!(flags & 0x08), last);   /* PSH only on the last */
 		assert_int_equal(!!(flags & 0x80), i == 0); /* CWR only on the first */
-		assert_true(flags & 0x10);                 /* ACK on all */
+		assert_true(flags & 0x10);		    /* ACK on all */
 		if (!v6)
 			assert_int_equal(proto_get16(f + 14 + 4), 0x1234 + i);
 		assert_memory_equal(f + hdrs, super + hdrs + got, c.len[i] - hdrs);
@@ -210,8 +210,12 @@ static void refuses_what_it_cannot_cut(void **state)
 static void checks_a_peers_header(void **state)
 {
 	size_t len = make_super(false, 0x10);
-	struct vnet_hdr good = {.flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
-				.hdr_len = 54, .gso_size = MSS, .csum_start = 34, .csum_offset = 16};
+	struct vnet_hdr good = {.flags = VNET_F_NEEDS_CSUM,
+				.gso_type = VNET_GSO_TCPV4,
+				.hdr_len = 54,
+				.gso_size = MSS,
+				.csum_start = 34,
+				.csum_offset = 16};
 	struct vnet_hdr h;
 
 	assert_int_equal(vnet_check(super, len, &good), 0);
