@@ -748,7 +748,7 @@ int control_open(struct invpnd *d, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct control *ctl;
-	const char *why;
+	const char *why = NULL;
 	struct stat st;
 	mode_t mask;
 	int fd = -1, r;

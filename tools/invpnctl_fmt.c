@@ -122,14 +122,18 @@ static void put_json(FILE *f, struct json_object *v, int depth)
 			return;
 		}
 		fputs("{\n", f);
-		json_object_object_foreach(v, key, val) {
-			struct json_object *k = json_object_new_string(key);
+		/* the iterator, not json_object_object_foreach: that is a GNU statement expression */
+		for (struct json_object_iterator it = json_object_iter_begin(v),
+						 end = json_object_iter_end(v);
+		     !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			struct json_object *k =
+				json_object_new_string(json_object_iter_peek_name(&it));
 
 			indent(f, depth + 1);
 			put_scalar(f, k);
 			json_object_put(k);
 			fputs(": ", f);
-			put_json(f, val, depth + 1);
+			put_json(f, json_object_iter_peek_value(&it), depth + 1);
 			fputs(++i < n ? ",\n" : "\n", f);
 		}
 		indent(f, depth);
