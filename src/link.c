@@ -454,7 +454,7 @@ static void parse_frames(struct link *l)
 		if (l->in_len - pos - PROTO_LEN_SIZE < len)
 			break;
 		l->c.rx_frames++;
-		if (!strcmp(proto_type_name(l->in[pos + PROTO_LEN_SIZE]), "unknown")) {
+		if (!proto_type_known(l->in[pos + PROTO_LEN_SIZE])) {
 			if (++l->unknown_run >= LINK_MAX_UNKNOWN_RUN) {
 				char why[160];
 

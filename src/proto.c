@@ -17,7 +17,8 @@ int proto_iptype_len(uint8_t iptype)
 	}
 }
 
-const char *proto_type_name(uint8_t type)
+/* The name of a type this node knows, or NULL. */
+static const char *known_name(uint8_t type)
 {
 	switch (type) {
 	case PROTO_ANNOUNCE:
@@ -43,8 +44,20 @@ const char *proto_type_name(uint8_t type)
 	case PROTO_GONE:
 		return "GONE";
 	default:
-		return "unknown";
+		return NULL;
 	}
+}
+
+const char *proto_type_name(uint8_t type)
+{
+	const char *name = known_name(type);
+
+	return name ? name : "unknown";
+}
+
+bool proto_type_known(uint8_t type)
+{
+	return known_name(type) != NULL;
 }
 
 int proto_decode_announce(const uint8_t *body, size_t len, struct proto_announce *out)

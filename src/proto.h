@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -193,3 +194,5 @@ int proto_iptype_len(uint8_t iptype);
 
 /** A printable name for a frame type, for logs. */
 const char *proto_type_name(uint8_t type);
+/** A type this node handles (every other one is skipped by its len). */
+bool proto_type_known(uint8_t type);
