@@ -21,6 +21,20 @@ it_init python3
 insider_mesh
 FAR=1000000000000
 
+# ---- attack 5a: amplification through forged health requests for a
+rx0=$(rx_from a $MAC_B)
+hr0=$(counter c drop_reverse_path)
+insider amplify 20 "hreq origin=$MAC_A id=now+1 trace=118 count=40 every=0.01" "sleep s=2"
+check "the amplification script ran" wait_for 20 insider_done amplify
+sleep 1
+rx1=$(rx_from a $MAC_B)
+diag "a received $((rx1 - rx0)) bytes from b meanwhile (announcements included)"
+check "40 forged requests for a: a received under 16 KiB meanwhile ($((rx1 - rx0)) bytes)" \
+	[ $((rx1 - rx0)) -lt 16384 ]
+hr1=$(counter c drop_reverse_path)
+check "c dropped them (drop_reverse_path +$((hr1 - hr0)))" [ $((hr1 - hr0)) -ge 40 ]
+bg_stop "$INSIDER_PID"
+
 # ---- attack 2: silencing
 insider silence 30 \
 	"bcast src=$MAC_A id=now+$FAR" \
@@ -47,20 +61,6 @@ h=$(ctl a health --wait 2)
 answered_by() { [ -n "$1" ] && jq -e --arg m "$2" '.answers | any(.mac == $m)' <<<"$1" >/dev/null; }
 check "after the forged 0x02: a's health round has c's answer" answered_by "$h" $MAC_C
 check "... and b's" answered_by "$h" $MAC_B
-bg_stop "$INSIDER_PID"
-
-# ---- attack 5a: amplification through forged health requests for a
-rx0=$(rx_from a $MAC_B)
-hr0=$(counter c drop_reverse_path)
-insider amplify 20 "hreq origin=$MAC_A id=now+1 trace=118 count=40 every=0.01" "sleep s=2"
-check "the amplification script ran" wait_for 20 insider_done amplify
-sleep 1
-rx1=$(rx_from a $MAC_B)
-diag "a received $((rx1 - rx0)) bytes from b meanwhile (announcements included)"
-check "40 forged requests for a: a received under 16 KiB meanwhile ($((rx1 - rx0)) bytes)" \
-	[ $((rx1 - rx0)) -lt 16384 ]
-hr1=$(counter c drop_reverse_path)
-check "c dropped them (drop_reverse_path +$((hr1 - hr0)))" [ $((hr1 - hr0)) -ge 40 ]
 bg_stop "$INSIDER_PID"
 
 # ---- attack 5b: 150 forged 64 KB answers to a's own health round
