@@ -115,6 +115,15 @@ static const struct command_help commands[] = {
 		"      drop_tap_write       frames the interface did not take\n"
 		"      drop_offload         super-frames or checksums that could not be handled\n"
 		"      bad_frames           malformed frames received\n"
+		"      drop_future_id       flooded frames with an id over 60 s ahead of our clock\n"
+		"      drop_reverse_path    frames for an origin from a link not on its path\n"
+		"      drop_not_direct      INFO about a linked peer that came from another link\n"
+		"      drop_new_origins     INFO about new nodes past its link's rate\n"
+		"      drop_routes_full     INFO about new nodes with no room left for them\n"
+		"      drop_health_rate     HEALTH REQUESTs past their origin's rate\n"
+		"      drop_spoofed_src     unicast frames with our own or a group source MAC\n"
+		"      refused_rebind       claims of another MAC for a seed or a linked address\n"
+		"      refused_address      claimed addresses never dialled (loopback, own, ...)\n"
 		"      links_refused        links refused (limits, identity)\n",
 	},
 	{
