@@ -14,6 +14,8 @@
 #                  a receives at most a few KiB for them; 150 forged 64 KB
 #                  answers to a's own health round: a's memory stays bounded
 #                  and the round says what it cut.
+#   direct route   an INFO for a (inside the skew bound) reaches b through c:
+#                  b's route to its neighbour a stays direct.
 . "$(dirname "$0")/lib.sh"
 it_init python3
 . "$IT_DIR/insider_lib.sh"
@@ -120,6 +122,20 @@ check "j has a route to c" wait_for 15 has_route j $MAC_C
 diag "j: $(ctlq j status .routes) routes"
 overlay_ip j 10.201.0.10
 check "j -> c ping works" ping_ok j 10.201.0.3 5
+bg_stop "$INSIDER_PID"
+
+# ---- a route to a neighbour comes only from its link (last: inside the
+# clock-skew bound, this INFO does move c's route to a to M, attack 1, which
+# only signed announcements stop; c then floods it to b)
+nd0=$(counter b drop_not_direct)
+insider direct 20 "info mac=$MAC_A id=now+30000 ip=198.18.3.2 port=41744" "sleep s=2"
+check "the direct-route script ran" wait_for 20 insider_done direct
+diag "c's route to a is now via $(route_via c $MAC_A)"
+via=$(route_via b $MAC_A)
+check "b's route to its neighbour a stays direct ($via)" [ "$via" = $MAC_A ]
+check "b refused the INFO about a from c (drop_not_direct +$(($(counter b drop_not_direct) - nd0)))" \
+	[ "$(counter b drop_not_direct)" -gt "$nd0" ]
+check "a -> b ping works" ping_ok a 10.201.0.2 3
 check "no bad frames anywhere" counters_zero bad_frames a b c j
 bg_stop "$INSIDER_PID"
 
