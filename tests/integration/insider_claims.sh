@@ -24,16 +24,13 @@ MESH_ARGS=(--min-links 3)
 insider_mesh
 
 # ---- attack 6: spoofing
-declare -A sniff_pid=() listen_pid=()
 for n in a b c; do
 	bg_ns $n "$IT_WORK/sniff-$n.out" python3 "$INSIDER" sniff --ifname "$IT_TAP" \
 		--log "$IT_WORK/sniff-$n.log" --hold 60
-	sniff_pid[$n]=$BG_PID
 done
 for n in b c; do
 	bg_ns $n "$IT_WORK/listen-$n.out" python3 "$INSIDER" listen --bind 127.0.0.1:41750 \
 		--log "$IT_WORK/listen-$n.log" --hold 60
-	listen_pid[$n]=$BG_PID
 done
 sniffing() { grep -q '^sniffing' "$IT_WORK/sniff-$1.log" 2>/dev/null; }
 listening() { grep -q '^listening' "$IT_WORK/listen-$1.log" 2>/dev/null; }
@@ -97,7 +94,11 @@ done
 insider claims 30 "${claims[@]}"
 check "M links to c again" wait_for 15 peer_up c $MAC_M
 sleep 4
-mac_at() { ctlq "$1" nodes ".nodes[] | select(.address == \"$2\") | .mac" | head -n 1; }
+mac_at() {
+	local out
+	out=$(ctlq "$1" nodes "[.nodes[] | select(.address == \"$2\") | .mac][0]") || return 1
+	echo "$out"
+}
 check "b's directory still names a at 198.18.1.1:41744 ($(mac_at b 198.18.1.1:41744))" \
 	[ "$(mac_at b 198.18.1.1:41744)" = $MAC_A ]
 check "b's directory still names c at 198.18.2.2:41744 ($(mac_at b 198.18.2.2:41744))" \

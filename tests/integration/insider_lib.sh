@@ -52,6 +52,7 @@ insider() {
 	bg_ns m "$IT_WORK/$name.out" python3 "$INSIDER" link --host 198.18.3.1 --cert "$d/node.crt" \
 		--key "$d/node.key" --ca "$d/ca.crt" --mac $MAC_M --log "$IT_WORK/$name.frames" \
 		--hold "$hold" "$@"
+	# shellcheck disable=SC2034 # for the scenarios
 	INSIDER_PID=$BG_PID
 }
 
@@ -67,5 +68,5 @@ rss_kb() {
 
 # rx_from NAME PEER_MAC - bytes NAME received on its link to PEER_MAC
 rx_from() {
-	ctlq "$1" peers ".peers[] | select(.mac == \"$2\" and .state == \"up\") | .rx_bytes" | head -n 1
+	ctlq "$1" peers "[.peers[] | select(.mac == \"$2\" and .state == \"up\") | .rx_bytes][0]"
 }
