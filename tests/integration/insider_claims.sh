@@ -4,7 +4,7 @@
 # insider_lib.sh's a - b - c - M, every node --min-links 3 (so that each
 # dials what it learns).
 #
-#   spoofing       0x80 and 0x81 frames with a's, b's and c's MACs as their
+#   spoofing       0x80, 0x82 and 0x81 frames with a's, b's and c's MACs as their
 #                  source must reach no TAP (an AF_PACKET sniffer on each
 #                  TAP looks for their ethertype); M's own frame to c does
 #                  (the sniffer works). INFOs naming 127.0.0.1, 0.0.0.0, a
@@ -45,6 +45,7 @@ insider spoof 40 \
 	"unicast dst=$MAC_B src=$MAC_A count=5" \
 	"unicast dst=$MAC_A src=$MAC_C count=5" \
 	"unicast dst=$MAC_C src=$MAC_B count=5" \
+	"gso dst=$MAC_C src=$MAC_A count=5" \
 	"bcast src=$MAC_A id=now count=5 every=0.01" \
 	"bcast src=$MAC_B id=now count=5 every=0.01" \
 	"info mac=seq:55:00 id=now ip=127.0.0.1 port=41750 count=3 every=1" \
