@@ -280,7 +280,13 @@ struct sample {
 	bool hops_done;
 	unsigned hop_med, hop_max;
 	uint64_t unreachable_pairs;
+	/* pairs (source, destination) whose chain of routes does not arrive, over path_dsts */
+	uint64_t bad_paths;
+	uint32_t path_dsts;
 };
+
+#define PATH_ALL 2000
+#define PATH_SAMPLE 100
 
 static int cmp_u(const void *a, const void *b)
 {
@@ -300,12 +306,67 @@ static void walk_route(const struct route *r, void *arg)
 	struct route_walk *w = arg;
 	long j = sim_mac_node(r->mac);
 
-	if (j < 0 || !sim.nodes[j]->alive) {
+	if (j < 0 || !sim.nodes[j]->alive)
 		w->dead_routes++;
-		return;
+	else
+		w->live_routes++;
+}
+
+/*
+ * Follow next hops from every live node to destination dst (as mesh_scale
+ * does with real daemons): a pair is good if the chain of routes arrives,
+ * over links that are up, through live nodes, without a loop. Memoised per
+ * destination, so O(N) route lookups for each one. Good pairs join the
+ * route pieces.
+ */
+enum {
+	PATH_UNKNOWN,
+	PATH_OK,
+	PATH_BAD,
+	PATH_VISITING
+};
+
+static uint8_t *path_state;
+static uint32_t *path_stack;
+
+static uint64_t check_paths_to(uint32_t dst)
+{
+	uint64_t bad = 0;
+	uint8_t mac[MAC_LEN];
+
+	sim_node_mac(dst, mac);
+	memset(path_state, PATH_UNKNOWN, sim.n);
+	path_state[dst] = PATH_OK;
+	for (uint32_t i = 0; i < sim.n; i++) {
+		uint32_t depth = 0, u = i;
+		uint8_t verdict;
+
+		if (!sim.nodes[i]->alive)
+			continue;
+		while (path_state[u] == PATH_UNKNOWN) {
+			const struct route *r = route_find(&sim.nodes[u]->d.routes, mac);
+			long v = r && r->via->state == LINK_UP && !r->via->full
+					 ? sim_mac_node(r->via->peer_mac)
+					 : -1;
+
+			path_state[u] = PATH_VISITING;
+			path_stack[depth++] = u;
+			if (v < 0 || !sim.nodes[v]->alive) {
+				path_state[u] = PATH_BAD;
+				break;
+			}
+			u = (uint32_t)v;
+		}
+		/* a node seen twice on this walk: a loop */
+		verdict = path_state[u] == PATH_VISITING ? PATH_BAD : path_state[u];
+		while (depth)
+			path_state[path_stack[--depth]] = verdict;
+		if (path_state[i] == PATH_BAD)
+			bad++;
+		else if (i != dst)
+			uf_join(i, dst);
 	}
-	w->live_routes++;
-	uf_join(w->me, (uint32_t)j);
+	return bad;
 }
 
 static bool link_counts(const struct link *l)
@@ -433,6 +494,15 @@ static void measure(struct sample *s, bool hops)
 			s->complete++;
 		s->dead_routes += w.dead_routes;
 	}
+	/* every destination up to PATH_ALL nodes; beyond, an even spread of PATH_SAMPLE */
+	s->path_dsts = 0;
+	for (uint32_t j = 0, step = sim.n > PATH_ALL ? sim.n / PATH_SAMPLE : 1; j < sim.n;
+	     j += step) {
+		if (!sim.nodes[j]->alive)
+			continue;
+		s->bad_paths += check_paths_to(j);
+		s->path_dsts++;
+	}
 	s->route_pieces = uf_pieces();
 	qsort(deg, k, sizeof(unsigned), cmp_u);
 	if (k) {
@@ -475,9 +545,11 @@ enum scenario {
 
 struct phase {
 	const char *name;
-	double at;	  /* simulated s */
+	double at;	    /* simulated s */
+	uint32_t need_live; /* converged only with this many nodes running */
 	double converged; /* first sample at which every live node routes to every live one; <0: not */
-	double clean;	  /* ... and no live node routes to a dead one */
+	double stable;	  /* the last time it became so (and stayed, to the phase's end); <0: not */
+	double clean;	  /* converged and no live node routes to a dead one (first time) */
 	struct sample at_conv, end;
 	bool have_end;
 };
@@ -485,12 +557,13 @@ struct phase {
 static void print_sample(FILE *f, const struct sample *s)
 {
 	fprintf(f,
-		"t %6.1f live %5u pieces link %4u route %4u complete %5u dead_routes %6llu "
+		"t %6.1f live %5u pieces link %4u route %4u complete %5u bad_paths %6llu dead_routes %6llu "
 		"links min/med/max %u/%u/%u ctl/node/s %.1f frames %.0f B wire %.0f B (max %.0f) "
 		"hs %.3f",
 		s->t, s->live, s->link_pieces, s->route_pieces, s->complete,
-		(unsigned long long)s->dead_routes, s->deg_min, s->deg_med, s->deg_max,
-		s->frames_ps, s->bytes_ps, s->wire_ps, s->max_wire_ps, s->handshakes_ps);
+		(unsigned long long)s->bad_paths, (unsigned long long)s->dead_routes, s->deg_min,
+		s->deg_med, s->deg_max, s->frames_ps, s->bytes_ps, s->wire_ps, s->max_wire_ps,
+		s->handshakes_ps);
 	if (s->hops_done)
 		fprintf(f, " hops med %u max %u unreachable_pairs %llu", s->hop_med, s->hop_max,
 			(unsigned long long)s->unreachable_pairs);
@@ -501,12 +574,13 @@ static void json_sample(FILE *f, const struct sample *s)
 {
 	fprintf(f,
 		"{\"t\":%.1f,\"live\":%u,\"link_pieces\":%u,\"route_pieces\":%u,\"complete\":%u,"
-		"\"dead_routes\":%llu,\"links_min\":%u,\"links_median\":%u,\"links_max\":%u,"
+		"\"bad_paths\":%llu,\"path_destinations\":%u,\"dead_routes\":%llu,\"links_min\":%u,\"links_median\":%u,\"links_max\":%u,"
 		"\"frames_per_node_s\":%.2f,\"bytes_per_node_s\":%.1f,\"wire_bytes_per_node_s\":%.1f,"
 		"\"wire_bytes_max_node_s\":%.1f,\"handshakes_per_node_s\":%.4f",
 		s->t, s->live, s->link_pieces, s->route_pieces, s->complete,
-		(unsigned long long)s->dead_routes, s->deg_min, s->deg_med, s->deg_max,
-		s->frames_ps, s->bytes_ps, s->wire_ps, s->max_wire_ps, s->handshakes_ps);
+		(unsigned long long)s->bad_paths, s->path_dsts, (unsigned long long)s->dead_routes,
+		s->deg_min, s->deg_med, s->deg_max, s->frames_ps, s->bytes_ps, s->wire_ps,
+		s->max_wire_ps, s->handshakes_ps);
 	if (s->hops_done)
 		fprintf(f, ",\"hops_median\":%u,\"hops_max\":%u,\"unreachable_pairs\":%llu",
 			s->hop_med, s->hop_max, (unsigned long long)s->unreachable_pairs);
@@ -647,6 +721,8 @@ int main(int argc, char **argv)
 
 	sim.nodes = calloc(sim.n, sizeof(*sim.nodes));
 	uf = malloc(sim.n * sizeof(uint32_t));
+	path_state = malloc(sim.n);
+	path_stack = malloc(sim.n * sizeof(uint32_t));
 	for (uint32_t i = 0; i < sim.n; i++) {
 		sim.nodes[i] = calloc(1, sizeof(struct sim_node));
 		if (!sim.nodes[i]) {
@@ -681,7 +757,12 @@ int main(int argc, char **argv)
 
 		sim_push(&e);
 	}
-	phases[n_phases++] = (struct phase){.name = "start", .at = 0, .converged = -1, .clean = -1};
+	phases[n_phases++] = (struct phase){.name = "start",
+					    .at = 0,
+					    .need_live = sim.n,
+					    .converged = -1,
+					    .stable = -1,
+					    .clean = -1};
 	t_event = (uint64_t)(event_at * 1000);
 	t_back = t_event + 30000;
 	next_sample = (uint64_t)(every * 1000);
@@ -728,17 +809,23 @@ int main(int argc, char **argv)
 			if (sc == SC_CHURN) {
 				for (uint32_t i = 9; i < sim.n; i += 10)
 					node_kill(sim.nodes[i]);
-				phases[n_phases++] = (struct phase){.name = "kill 10%",
-								    .at = event_at,
-								    .converged = -1,
-								    .clean = -1};
+				phases[n_phases++] =
+					(struct phase){.name = "kill 10%",
+						       .need_live = sim.n -
+								    sim.n / 10 /* every tenth */,
+						       .at = event_at,
+						       .converged = -1,
+						       .stable = -1,
+						       .clean = -1};
 			} else {
 				sim.partitioned = true;
 				sim.cut_at = sim.n / 2;
 				sim_link_cut();
 				phases[n_phases++] = (struct phase){.name = "partition",
+								    .need_live = sim.n,
 								    .at = event_at,
 								    .converged = -1,
+								    .stable = -1,
 								    .clean = -1};
 			}
 		}
@@ -758,14 +845,18 @@ int main(int argc, char **argv)
 					sim_push(&r);
 				}
 				phases[n_phases++] = (struct phase){.name = "restart",
+								    .need_live = sim.n,
 								    .at = event_at + 30,
 								    .converged = -1,
+								    .stable = -1,
 								    .clean = -1};
 			} else {
 				sim.partitioned = false;
 				phases[n_phases++] = (struct phase){.name = "heal",
+								    .need_live = sim.n,
 								    .at = event_at + 30,
 								    .converged = -1,
+								    .stable = -1,
 								    .clean = -1};
 			}
 		}
@@ -775,7 +866,11 @@ int main(int argc, char **argv)
 			bool conv;
 
 			measure(&s, false);
-			conv = s.complete == s.live && s.live;
+			conv = s.complete == s.live && s.live == p->need_live && !s.bad_paths;
+			if (!conv)
+				p->stable = -1;
+			else if (p->stable < 0)
+				p->stable = s.t - p->at;
 			/* the start phase counts from the first second (the last node started) */
 			if (conv && p->converged < 0 && strcmp(p->name, "partition")) {
 				p->converged = s.t - p->at;
@@ -820,8 +915,9 @@ int main(int argc, char **argv)
 		if (!strcmp(p->name, "partition"))
 			printf("(two pieces by design) ");
 		else if (p->converged >= 0)
-			printf("one mesh (every route) after %.1f s, no route to the dead after %.1f s; ",
-			       p->converged, p->clean);
+			printf("one mesh (every route, every path) after %.1f s, stable from %.1f s, "
+			       "no route to the dead after %.1f s; ",
+			       p->converged, p->stable, p->clean);
 		else
 			printf("NOT one mesh by its end; ");
 		if (p->have_end)
@@ -833,7 +929,7 @@ int main(int argc, char **argv)
 		else
 			printf("\n");
 		if (check && strcmp(p->name, "partition")) {
-			if (p->converged < 0 || p->converged > within) {
+			if (p->converged < 0 || p->converged > within || p->stable < 0) {
 				printf("not ok - phase %s: one mesh within %.0f s\n", p->name,
 				       within);
 				fails++;
@@ -874,8 +970,8 @@ int main(int argc, char **argv)
 
 			fprintf(jf,
 				"%s{\"name\":\"%s\",\"at\":%.1f,\"converged_after\":%.1f,"
-				"\"clean_after\":%.1f,\"end\":",
-				i ? "," : "", p->name, p->at, p->converged, p->clean);
+				"\"stable_after\":%.1f,\"clean_after\":%.1f,\"end\":",
+				i ? "," : "", p->name, p->at, p->converged, p->stable, p->clean);
 			json_sample(jf, &p->end);
 			fputc('}', jf);
 		}
