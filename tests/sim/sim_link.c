@@ -12,8 +12,9 @@
  * dial at t; SYN, SYN-ACK, then ACK + ClientHello reach the server at t+3lat
  * (a node that is not running refuses at t+2lat); the server's flight
  * reaches the client at t+4lat, which is then up and sends its Finished and
- * first frames; the server is up at t+5lat. Across a partition nothing
- * arrives: the dial ends in the handshake timeout, as a real one would.
+ * first frames; the server is up at t+5lat. Across a partition, a dial
+ * fails after a round trip (host unreachable); frames and closes in flight
+ * across it are lost.
  *
  * Output: link_send appends to the link's pending record; at the round's
  * end (link_after_round) each link's pending bytes travel as one record
@@ -206,9 +207,9 @@ struct link *link_dial(struct link_set *s, const struct sockaddr *addr, socklen_
 	e.src_node = me->idx;
 	e.src_link = x->l.id;
 	e.node = (uint32_t)target;
-	if (sim_cut(me->idx, (uint32_t)target))
-		return &x->l; /* nothing comes back: the handshake timeout ends it */
-	if (!sim.nodes[target]->alive) {
+	if (sim_cut(me->idx, (uint32_t)target) || !sim.nodes[target]->alive) {
+		/* connection refused (not running), or host unreachable (the cut):
+		 * the dial fails after a round trip */
 		e.kind = SIM_EV_DIAL_FAIL;
 		e.when = sim.now + 2 * x->lat;
 		e.node = me->idx;
