@@ -4,10 +4,10 @@
  *
  *   sim --nodes N --scenario start|churn|partition [--seed S] [--until T]
  *       [--event-at T] [--every S] [--json FILE] [--check] [--within S]
- *       [--max-hops H] [--route-max R] [--quiet] [-v]
+ *       [--max-hops H] [--route-max R] [--seeding ring|star] [--quiet] [-v]
  *
  * Each node is seeded with one other (a ring, as tests/integration/mesh_scale.sh):
- * node i with node i-1. All start within the first second. churn: at
+ * node i with node i-1; --seeding star: every node with node 0 (a full seed). All start within the first second. churn: at
  * --event-at, every tenth node is killed (its links close as a killed
  * process's sockets do); 30 s later they start again. partition: at
  * --event-at the nodes below N/2 and the others lose every link between them
@@ -165,6 +165,7 @@ void sim_node_after_round(struct sim_node *n)
 /* ---- nodes ------------------------------------------------------------------ */
 
 static int opt_route_max;
+static bool opt_star; /* every node seeded with node 0 (node 0 with node 1) */
 
 static int set_key(struct config *c, const char *k, const char *v)
 {
@@ -191,7 +192,7 @@ static void node_start(struct sim_node *n)
 	n->cfg.mdns = false;
 	free(n->cfg.cache);
 	n->cfg.cache = NULL; /* no peer cache: the seed is all a node knows (as mesh_scale) */
-	sim_node_addr((n->idx + sim.n - 1) % sim.n, &sa, SIM_PORT);
+	sim_node_addr(opt_star ? (n->idx ? 0 : 1) : (n->idx + sim.n - 1) % sim.n, &sa, SIM_PORT);
 	inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, seed, sizeof(seed));
 	set_key(&n->cfg, "init", seed);
 	n->cfg.port = SIM_PORT;
@@ -600,7 +601,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sim --nodes N --scenario start|churn|partition [--seed S] [--until T]\n"
 		"           [--event-at T] [--every S] [--json FILE] [--check] [--within S]\n"
-		"           [--max-hops H] [--route-max R] [--latency MIN:MAX] [--quiet] [-v]\n");
+		"           [--max-hops H] [--route-max R] [--latency MIN:MAX] [--seeding ring|star]\n"
+		"           [--quiet] [-v]\n");
 }
 
 int main(int argc, char **argv)
@@ -618,6 +620,7 @@ int main(int argc, char **argv)
 		{"max-hops", required_argument, NULL, 'H'},
 		{"route-max", required_argument, NULL, 'R'},
 		{"latency", required_argument, NULL, 'L'},
+		{"seeding", required_argument, NULL, 'G'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -689,6 +692,13 @@ int main(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
+			break;
+		case 'G':
+			if (strcmp(optarg, "ring") && strcmp(optarg, "star")) {
+				usage(stderr);
+				return 2;
+			}
+			opt_star = !strcmp(optarg, "star");
 			break;
 		case 'q':
 			quiet = true;
