@@ -19,6 +19,12 @@ sizes=${SIM_SIZES:-"1000 10000"}
 scenarios=${SIM_SCENARIOS:-"start churn partition"}
 cap=${SIM_CAP:-900}       # wall seconds per run
 lock=${SIM_LOCK:-/work/heavy.lock}
+# address space per run, GiB: a whole mesh's routes cost N^2 x 376 bytes
+mem_gb=${SIM_MEM_GB:-12}
+# above this many nodes, routes are capped per node (the daemon's own cap is
+# 4096, 1.5 MB of routes per node: 15 GB at 10 000 nodes); such a run cannot
+# converge and says what the link graph and the start look like
+big_route_max=${SIM_ROUTE_MAX:-1024}
 out=bench/results/sim-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 cp "$sim" "$out/sim" # a rebuild during the run changes nothing
@@ -28,12 +34,14 @@ for n in $sizes; do
 	# 30 s later, then 30 s to merge; a 10 000-node run rarely gets that far
 	args=(--nodes "$n" --seed 1 --event-at 30 --every 1)
 	[ "$n" -gt 2000 ] && args+=(--every 5)
+	[ "$n" -gt 4096 ] && args+=(--route-max "$big_route_max")
 	for sc in $scenarios; do
 		until=90
 		[ "$sc" = start ] && until=30
 		f=$out/$n-$sc
 		echo "=== $n nodes, $sc (cap ${cap} s wall)"
 		rc=0
+		ulimit -v $((mem_gb * 1024 * 1024))
 		if [ -e "$lock" ] || touch "$lock" 2>/dev/null; then
 			flock "$lock" timeout "$cap" "$out/sim" "${args[@]}" --scenario "$sc" \
 				--until "$until" --json "$f.json" >"$f.txt" 2>"$f.err" || rc=$?

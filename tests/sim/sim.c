@@ -952,6 +952,10 @@ int main(int argc, char **argv)
 				       max_hops, p->end.hop_max);
 				fails++;
 			}
+			/* the + 2: shape() drops a link only once it is 10 s old and one
+			 * per 5-10 s, so a node that has just been dialled by newcomers
+			 * carries a couple above the rest for a while (measured at 200
+			 * nodes: max 5-6, median 4; a full seed without shaping: 16) */
 			if (p->have_end && p->end.deg_max > 2 * p->end.deg_med + 2) {
 				printf("not ok - phase %s: links per node max %u > 2 x median %u + 2\n",
 				       p->name, p->end.deg_max, p->end.deg_med);
