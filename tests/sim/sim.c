@@ -973,6 +973,17 @@ int main(int argc, char **argv)
 				       proto_type_name((uint8_t)t), sim.tx.frames[t] / secs / nn,
 				       sim.tx.bytes[t] / secs / nn);
 		}
+		uint64_t wire = 0, busiest = 0, payload = 0;
+
+		for (uint32_t i = 0; i < sim.n; i++) {
+			wire += sim.nodes[i]->tx_wire;
+			payload += sim.nodes[i]->tx_bytes;
+			if (sim.nodes[i]->tx_wire > busiest)
+				busiest = sim.nodes[i]->tx_wire;
+		}
+		printf("#   per node per s: %.0f B of frames, %.0f B on the wire (estimated), "
+		       "busiest node %.0f B on the wire\n",
+		       payload / secs / nn, wire / secs / nn, busiest / secs);
 		printf("#   TLS records %.2f, TCP segments %.2f, handshakes %.4f per node per s\n",
 		       sim.tx.records / secs / nn, sim.tx.segments / secs / nn,
 		       sim.tx.handshakes / secs / nn);
