@@ -177,10 +177,10 @@ done
 # --- certificates in /etc/invpn, and the configuration check ------------------
 
 out=$(/usr/sbin/invpnd -n 2>&1)
-if [[ $? -ne 0 && $out == *node.key* ]]; then
-	ok "invpnd -n without certificates fails, naming the key (the reason for the condition)"
+if [[ $? -ne 0 && $out == *"/etc/invpn/"*"No such file"* ]]; then
+	ok "invpnd -n without certificates fails, naming the missing file (why the unit has its condition): $out"
 else
-	not_ok "invpnd -n without certificates fails, naming the key"
+	not_ok "invpnd -n without certificates fails, naming the missing file"
 	diag <<<"$out"
 fi
 mac=
