@@ -26,13 +26,30 @@ struct metrics_http {
 
 static void on_timer(struct loop_timer *t);
 
-/* Let MHD do what is due, then wake up again when it next wants to. */
+static unsigned connections(struct metrics_http *h)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->mhd,
+							    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return i ? i->num_connections : 0;
+}
+
+/*
+ * Let MHD do what is due, then wake up again when it next wants to. Once it
+ * closes connections at its limit, MHD puts its listening socket back into
+ * its epoll set only at the start of its next run, and nothing would make
+ * that run happen (connections waiting in the backlog cannot wake an epoll
+ * set they are not in yet): so after closing any, run again next round.
+ */
 static void run(struct metrics_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	unsigned before = connections(h);
 
 	MHD_run(h->mhd);
-	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES)
+	if (connections(h) < before)
+		loop_timer_arm(h->loop, &h->timer, 0, on_timer);
+	else if (MHD_get_timeout(h->mhd, &ms) == MHD_YES)
 		loop_timer_arm(h->loop, &h->timer, ms, on_timer);
 	else
 		loop_timer_cancel(h->loop, &h->timer);
@@ -164,12 +181,14 @@ struct metrics_http *metrics_http_open(struct loop *loop, const struct sockaddr 
 	h->render = render;
 	h->arg = arg;
 	/* no MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside MHD_run, from our loop */
+	/* the logger first: MHD reads it before the other options */
 	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
 				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 				  (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_HTTP_MEMORY,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
-				  MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_END);
+				  MHD_OPTION_END);
 	if (!h->mhd) {
 		snprintf(err, errlen, "metrics: libmicrohttpd would not start");
 		close(fd);
