@@ -32,7 +32,7 @@ skip_all() {
 for t in dpkg-buildpackage lintian apt-get systemd-analyze ip; do
 	command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed (tools/deps.sh)"
 done
-if dpkg-query -W -f='${Status}' invpn 2>/dev/null | grep -q 'ok installed'; then
+if [[ $(dpkg-query -W -f='${Status}' invpn 2>/dev/null) == *"ok installed" ]]; then
 	skip_all "the package invpn is installed already: not touching it"
 fi
 
@@ -69,7 +69,9 @@ done
 cleanup() {
 	[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	ip netns del "$netns" 2>/dev/null
-	if dpkg-query -W -f='${Status}' invpn 2>/dev/null | grep -q 'installed\|config-files'; then
+	local st
+	st=$(dpkg-query -W -f='${Status}' invpn 2>/dev/null)
+	if [[ $st == *" installed" || $st == *config-files ]]; then
 		DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq invpn >/dev/null 2>&1 ||
 			dpkg --purge invpn >/dev/null 2>&1
 	fi
