@@ -9,8 +9,8 @@
 # only as root and only when asked: CI=true (CI: a fresh machine) or
 # INVPN_DEB_TEST=1. Otherwise it is skipped (TAP "1..0 # SKIP"), saying why; under CI=true
 # a missing precondition is a failure. On exit (whatever happened) the
-# package is purged and any /etc/invpn, /var/lib/invpn or /run/invpn that
-# was here before is put back.
+# package is purged, what it left (if purge is broken) removed, and any
+# /etc/invpn, /var/lib/invpn or /run/invpn that was here before put back.
 set -uo pipefail
 
 SOURCE_ROOT=${SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -56,6 +56,8 @@ check() {
 work=$(mktemp -d /tmp/invpn-deb.XXXXXX) || exit 1
 netns=invdeb$$
 daemon_pid=
+# was there a user invpn before? (then it is not ours to remove on exit)
+user_before=$(getent passwd invpn)
 # what was here before: moved aside now, put back on exit
 saved=()
 for p in /etc/invpn /var/lib/invpn /run/invpn; do
@@ -75,10 +77,14 @@ cleanup() {
 		DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq invpn >/dev/null 2>&1 ||
 			dpkg --purge invpn >/dev/null 2>&1
 	fi
-	# what the test itself put in /etc/invpn (the "admin's" files)
-	rm -rf /etc/invpn
+	# what the test put in /etc/invpn (the "admin's" files), and whatever a
+	# broken purge left of the package's
+	rm -rf /etc/invpn /var/lib/invpn /run/invpn
+	if [[ -z $user_before ]] && getent passwd invpn >/dev/null; then
+		userdel invpn 2>/dev/null
+		getent group invpn >/dev/null && groupdel invpn 2>/dev/null
+	fi
 	for p in "${saved[@]}"; do
-		rm -rf "$p"
 		mv "$work/saved$p" "$p"
 	done
 	rm -rf "$work"
