@@ -2,7 +2,8 @@
 # Prometheus metrics (src/metrics*.c): a node with "metrics" serves GET
 # /metrics from its own loop, in a format promtool accepts, with counters that
 # move with the traffic; it answers nothing else (405, 404, 431) and keeps
-# forwarding through bad requests and 100 idle connections.
+# forwarding through bad requests and 100 idle connections; a SIGUSR2
+# re-exec serves it again.
 #
 #    ns a                                   ns b
 #  +----------------------------+  veth  +----------------------------+
@@ -176,6 +177,15 @@ metrics_answers() { [ "$(code GET /metrics)" = 200 ]; }
 check "then GET /metrics answers again within 15 s" wait_for 15 metrics_answers
 check "a still has its link" links_eq a 1
 check "a forwards (ping a -> b)" ping_ok a 10.214.0.2 3
+
+# ---- SIGUSR2: the re-executed daemon binds /metrics again (no fd of the old one leaks)
+pid_a=$(node_pid a)
+kill -USR2 "$pid_a"
+reexeced() { [ "$(grep -c 'metrics: serving http://127.0.0.1:9120/metrics' "$IT_WORK/a.log")" -ge 2 ]; }
+check "after SIGUSR2, a serves /metrics again" wait_for 10 reexeced
+check "after SIGUSR2, GET /metrics answers" wait_for 10 metrics_answers
+check "after SIGUSR2, a links up again" wait_for 15 links_eq a 1
+check "after SIGUSR2, a logged no metrics error" not log_has a 'running on without metrics'
 
 check "a exits 0 on SIGTERM" stop_node a
 check "b exits 0 on SIGTERM" stop_node b
