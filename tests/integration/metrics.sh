@@ -88,6 +88,24 @@ check "per-link tx frames to b grew by at least 20 with 20 pings ($f0 -> $f1)" [
 check "per-link tx bytes to b grew by at least 20 * 98 ($b0 -> $b1)" [ "$b0" -ge 0 -a "$b1" -ge $((b0 + 20 * 98)) ]
 check "TAP rx frames grew by at least 20 ($t0 -> $t1)" [ "$t0" -ge 0 -a "$t1" -ge $((t0 + 20)) ]
 
+# ---- a health round and a refused handshake are counted
+"$INVPNCTL" -s "$IT_WORK/a.sock" health --wait 0.5 >/dev/null 2>&1
+ip netns exec "$PFX-b" python3 -c 'import socket
+s = socket.create_connection(("198.18.1.1", 41744), timeout=5)
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+s.settimeout(5)
+try:
+    s.recv(100)
+except OSError:
+    pass' 2>>"$IT_WORK/curl.err"
+refused_tls() {
+	scrape a "$URL" "$IT_WORK/m4.txt" >/dev/null
+	[ "$(value "$IT_WORK/m4.txt" 'invpn_handshake_refusals_total{reason="tls"}')" -ge 1 ]
+}
+check "a counts a connection that spoke HTTP instead of TLS (refusals, reason tls)" wait_for 5 refused_tls
+check "a counts its health round (invpn_health_rounds_total >= 1)" \
+	[ "$(value "$IT_WORK/m4.txt" invpn_health_rounds_total)" -ge 1 ]
+
 # ---- invpnctl metrics: the same series over the control socket
 series() { grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort; }
 "$INVPNCTL" -s "$IT_WORK/a.sock" metrics >"$IT_WORK/ctl.txt" 2>&1
