@@ -33,7 +33,7 @@ _invpnctl()
     local cur prev words cword
     _init_completion -n := || return
 
-    local commands='status peers routes nodes health traceroute graph help'
+    local commands='status peers routes nodes health traceroute graph metrics help'
     local opts='-s --socket -j --json --wide -w --wait -h --help -V --version'
 
     case $prev in

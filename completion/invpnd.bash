@@ -12,7 +12,7 @@
 _invpnd_builtin_keys='--key --cert --ca --crl --port --listen --init --srv --mdns --cache
     --min_links --max_links --no_incoming --no_relay --interface --mtu --offload
     --control --announce_interval --route_timeout --link_timeout --log_level
-    --user --group --up --down'
+    --user --group --up --down --metrics'
 
 _invpnd_keys()
 {
@@ -67,7 +67,7 @@ _invpnd()
                     fi
                     ;;
                 port | listen | init | srv | min_links | max_links | interface | mtu | \
-                    announce_interval | route_timeout | link_timeout)
+                    announce_interval | route_timeout | link_timeout | metrics)
                     # a number, an address, a host or a name: nothing to offer
                     return
                     ;;

@@ -8,6 +8,13 @@
 
 int build_check_config(const struct config *c, char *err, size_t errlen)
 {
+	/* asked for explicitly (off by default): not serving it would go unnoticed */
+	if (!HAVE_METRICS && c->metrics) {
+		snprintf(err, errlen,
+			 "configuration: metrics: invpnd was built without libmicrohttpd "
+			 "(-Dmetrics=disabled): it cannot serve /metrics (invpnctl metrics works)");
+		return -EINVAL;
+	}
 	/*
 	 * mdns = yes is the default, so a build without Avahi only says at start
 	 * that it ignores it (mdns_none.c). Seeds by name are asked for

@@ -21,7 +21,8 @@ enum key_type {
 	KEY_DOMAINS,
 	KEY_LOGLEVEL,
 	KEY_ADDR,
-	KEY_IFNAME
+	KEY_IFNAME,
+	KEY_HOSTPORT
 };
 
 struct key_def {
@@ -74,6 +75,8 @@ static const struct key_def keys[] = {
 	STR_UNSET(group, "group to run as after start-up", "the user's"),
 	STR_UNSET(up, "command run (by /bin/sh) once the interface is up", "none"),
 	STR_UNSET(down, "command run (by /bin/sh) before the interface goes", "none"),
+	{"metrics", KEY_HOSTPORT, offsetof(struct config, metrics), 0, 0, 0,
+	 "serve Prometheus /metrics on ADDRESS:PORT (e.g. 127.0.0.1:9120)", "off"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -113,6 +116,7 @@ void config_fini(struct config *c)
 	free(c->group);
 	free(c->up);
 	free(c->down);
+	free(c->metrics);
 	for (size_t i = 0; i < c->n_srv; i++)
 		free(c->srv[i]);
 	memset(c, 0, sizeof(*c));
@@ -341,7 +345,8 @@ static int set_value(struct config *c, const struct key_def *k, const char *valu
 	switch (k->type) {
 	case KEY_STR:
 	case KEY_ADDR:
-	case KEY_IFNAME: {
+	case KEY_IFNAME:
+	case KEY_HOSTPORT: {
 		char **s = field;
 
 		/* an empty cache means: keep none */
@@ -349,6 +354,17 @@ static int set_value(struct config *c, const struct key_def *k, const char *valu
 			return fail(err, errlen, where, shown, "empty value");
 		if (k->type == KEY_ADDR && !addr_is_ip(value))
 			return fail(err, errlen, where, shown, "'%s' is not an IP address", value);
+		if (k->type == KEY_HOSTPORT) {
+			struct config_peer hp;
+			const char *why = NULL;
+
+			if (config_parse_peer(value, 0, &hp, &why) < 0 || hp.has_mac ||
+			    !addr_is_ip(hp.host) || hp.port == 0)
+				return fail(err, errlen, where, shown,
+					    "'%s' is not ADDRESS:PORT with an IP address (e.g. "
+					    "127.0.0.1:9120 or [::1]:9120)",
+					    value);
+		}
 		if (k->type == KEY_IFNAME) {
 			const char *pct = strchr(value, '%');
 
@@ -659,7 +675,8 @@ static void format_default(const struct config *d, const struct key_def *k, char
 	switch (k->type) {
 	case KEY_STR:
 	case KEY_ADDR:
-	case KEY_IFNAME: {
+	case KEY_IFNAME:
+	case KEY_HOSTPORT: {
 		const char *v = *(char *const *)field;
 
 		snprintf(buf, len, "%s", v && *v ? v : k->unset ? k->unset : "none");

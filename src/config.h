@@ -49,6 +49,7 @@ struct config {
 	int log_level;						 /* syslog priority */
 	char *user, *group; /* drop privileges to these after start-up */
 	char *up, *down;    /* scripts run when the interface goes up / before it goes */
+	char *metrics;	    /* "ADDRESS:PORT" to serve Prometheus /metrics on; NULL: off */
 };
 
 /* Command-line words that are not config keys. */

@@ -20,6 +20,7 @@
 #include "link.h"
 #include "log.h"
 #include "mdns.h"
+#include "metrics.h"
 #include "resolve.h"
 #include "util.h"
 #include "addr.h"
@@ -389,6 +390,23 @@ static void do_routes(struct client *c)
 	client_reply(c, o);
 }
 
+/* The text /metrics serves, as one JSON string: for invpnctl metrics (the textfile collector) */
+static void do_metrics(struct client *c)
+{
+	struct json_object *o;
+	size_t len = 0;
+	char *text = metrics_render(c->ctl->d, &len);
+
+	if (!text) {
+		reply_error(c, strerror(ENOMEM));
+		return;
+	}
+	o = reply_ok(CTL_METRICS);
+	json_object_object_add(o, "text", json_object_new_string_len(text, (int)len));
+	free(text);
+	client_reply(c, o);
+}
+
 static void do_nodes(struct client *c)
 {
 	struct invpnd *d = c->ctl->d;
@@ -547,6 +565,9 @@ static void handle_request(struct client *c, const char *line, size_t len)
 		break;
 	case CTL_NODES:
 		do_nodes(c);
+		break;
+	case CTL_METRICS:
+		do_metrics(c);
 		break;
 	case CTL_HEALTH:
 	case CTL_TRACEROUTE:

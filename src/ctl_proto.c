@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const command_names[CTL_COMMAND_COUNT] = {
-	"status", "peers", "routes", "nodes", "health", "traceroute", "graph",
+	"status", "peers", "routes", "nodes", "health", "traceroute", "graph", "metrics",
 };
 
 const char *ctl_command_name(enum ctl_command c)

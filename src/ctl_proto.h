@@ -29,6 +29,7 @@ enum ctl_command {
 	CTL_HEALTH,
 	CTL_TRACEROUTE,
 	CTL_GRAPH,
+	CTL_METRICS, /* the Prometheus text, as /metrics serves it */
 	CTL_COMMAND_COUNT,
 };
 

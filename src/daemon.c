@@ -18,6 +18,7 @@
 #include "discovery.h"
 #include "link.h"
 #include "mdns.h"
+#include "metrics.h"
 #include "notify.h"
 #include "resolve.h"
 #include "log.h"
@@ -392,6 +393,7 @@ static void apply_config(struct invpnd *d, struct config *n)
 	RESTART(n->link_timeout != c->link_timeout, "link_timeout");
 	RESTART(str_differ(n->user, c->user) || str_differ(n->group, c->group), "user/group");
 	RESTART(str_differ(n->up, c->up) || str_differ(n->down, c->down), "up/down");
+	RESTART(str_differ(n->metrics, c->metrics), "metrics");
 #undef RESTART
 }
 
@@ -529,6 +531,12 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	if ((r = control_open(d, err, errlen)) < 0)
 		goto fail;
+	/* after a SIGUSR2 re-exec (as "user", maybe) a port we cannot bind again is not fatal */
+	if ((r = metrics_open(d, err, errlen)) < 0) {
+		if (d->tunfd < 0)
+			goto fail;
+		log_err("%s; running on without metrics", err);
+	}
 	if (d->tunfd >= 0)
 		r = tap_adopt(&d->tap, d->tunfd, d->mac, cfg->mtu, &why);
 	else
@@ -594,6 +602,7 @@ void daemon_stop(struct invpnd *d)
 	if (d->nodes.v && d->tap.fd >= 0)
 		daemon_save_cache(d);
 	control_close(d);
+	metrics_close(d);
 	health_fini(&d->health);
 	for (size_t i = 0; i < d->n_listen; i++)
 		close(d->listeners[i].io.fd);

@@ -19,6 +19,7 @@
 struct control;
 struct resolve;
 struct mdns;
+struct metrics_http;
 
 #define DAEMON_MAX_LISTEN 2
 #define DAEMON_MAX_ROUTES 4096
@@ -105,7 +106,8 @@ struct invpnd {
 	struct control *control;
 	struct resolve *resolve;
 	struct mdns *mdns;
-	struct discovery_env disc; /* what mdns and resolve know of us */
+	struct metrics_http *metrics; /* the /metrics server (metrics.c); NULL: off */
+	struct discovery_env disc;    /* what mdns and resolve know of us */
 	/* frames built for forwarding (one at a time) */
 	uint8_t scratch[PROTO_MAX_FRAME + 64];
 	/* TAP reads land here, after room for a frame header */

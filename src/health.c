@@ -227,6 +227,7 @@ int health_round_start(struct health *h, struct health_round *r, uint64_t wait_m
 	}
 	r->start_us = clock_us();
 	r->running = true;
+	h->rounds_started++;
 	r->next = h->rounds;
 	if (h->rounds)
 		h->rounds->prev = r;

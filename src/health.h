@@ -34,6 +34,7 @@ struct health {
 	const uint8_t *mac;		      /* our own */
 	int64_t (*next_id)(struct health *h); /* a fresh flood id */
 	struct health_round *rounds;	      /* in progress */
+	uint64_t rounds_started;	      /* counted for metrics */
 	uint8_t buf[PROTO_MAX_FRAME];	      /* an answer being built */
 };
 

@@ -27,6 +27,8 @@ static struct ratelimit refuse_rl;
 
 static void dial_done(struct link_set *s, uint64_t addr_id, bool ok, const uint8_t *mac)
 {
+	if (!ok)
+		s->c.dial_failures++;
 	EMIT(s, dial_done, s, addr_id, ok, mac);
 }
 
@@ -160,6 +162,7 @@ struct link *link_dial(struct link_set *s, const struct sockaddr *addr, socklen_
 	struct link *l;
 	char name[64];
 
+	s->c.dials++;
 	addr_format(addr, name, sizeof(name));
 	if (fd < 0) {
 		log_warn("dial %s: socket: %s", name, strerror(errno));
@@ -318,6 +321,7 @@ static void refuse(struct link *l, bool label, const char *why)
 	char who[160] = "";
 
 	l->set->c.refused++;
+	l->set->c.refused_handshake++;
 	if (label)
 		tls_peer_label(l->ssl, who, sizeof(who));
 	if (ratelimit_ok(&refuse_rl, loop_clock_ms()))
@@ -827,6 +831,7 @@ void link_check_timeouts(struct link_set *s, uint64_t now_ms)
 		} else if (l->state != LINK_UP &&
 			   now_ms - l->created_ms >= LINK_HANDSHAKE_TIMEOUT_MS) {
 			s->c.refused++;
+			s->c.refused_timeout++;
 			log_debug("connection %s: no TLS handshake within %d s", l->name,
 				  LINK_HANDSHAKE_TIMEOUT_MS / 1000);
 			link_close(l, "handshake timeout");

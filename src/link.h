@@ -94,10 +94,14 @@ struct link_set_counters {
 	/* connections refused or closed before TLS, by reason (also in refused) */
 	uint64_t refused_per_addr; /* LINK_PENDING_PER_ADDR from that address already */
 	uint64_t refused_full; /* no slot left (for an unknown address: none outside the reserve) */
-	uint64_t closed_silent; /* no TLS byte within LINK_SILENT_MS */
-	uint64_t bad_frames;	/* links closed for malformed frames */
-	uint64_t queue_full;	/* frames dropped: a link's output queue was full */
-	uint64_t full_refused;	/* newcomers taken in at max_links, told FULL and closed */
+	uint64_t closed_silent;	    /* no TLS byte within LINK_SILENT_MS */
+	uint64_t refused_timeout;   /* no finished handshake within LINK_HANDSHAKE_TIMEOUT_MS */
+	uint64_t refused_handshake; /* the TLS handshake failed or the peer was not accepted */
+	uint64_t dials,
+		dial_failures; /* connections dialled; of them, failed before a frame came */
+	uint64_t bad_frames;   /* links closed for malformed frames */
+	uint64_t queue_full;   /* frames dropped: a link's output queue was full */
+	uint64_t full_refused; /* newcomers taken in at max_links, told FULL and closed */
 };
 
 /* Every link of the daemon. */

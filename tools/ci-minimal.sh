@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: invpn built without its optional libraries (-Dmdns=disabled
-# -Ddns=disabled -Dsystemd=disabled) into build-min/ (or $BUILD_MIN). It must
-# build; invpnd and invpnctl must not link Avahi, c-ares or libsystemd, and
+# -Ddns=disabled -Dsystemd=disabled -Dmetrics=disabled) into build-min/ (or
+# $BUILD_MIN). It must build; invpnd and invpnctl must not link Avahi,
+# c-ares, libsystemd or libmicrohttpd, and
 # invpnctl nothing but json-c; invpnd --version must say what is left out;
 # the tests of a missing feature must not be registered; the unit tests and
 # the integration scenarios two_nodes, line and config_errors (which checks
@@ -14,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export CI=${CI:-true}
 dir=${BUILD_MIN:-build-min}
-opts=(-Dmdns=disabled -Ddns=disabled -Dsystemd=disabled)
+opts=(-Dmdns=disabled -Ddns=disabled -Dsystemd=disabled -Dmetrics=disabled)
 integration=(two_nodes line config_errors)
 status=0
 
@@ -44,7 +45,7 @@ daemon_libs=$(needed "$dir/src/invpnd") || bad "readelf $dir/src/invpnd"
 ctl_libs=$(needed "$dir/tools/invpnctl") || bad "readelf $dir/tools/invpnctl"
 echo "invpnd:   $(tr "\n" " " <<<"$daemon_libs")"
 echo "invpnctl: $(tr "\n" " " <<<"$ctl_libs")"
-if grep -Ei 'avahi|cares|systemd' <<<"$daemon_libs" >/dev/null; then
+if grep -Ei 'avahi|cares|systemd|microhttpd' <<<"$daemon_libs" >/dev/null; then
 	bad "invpnd links an optional library it was configured without"
 fi
 others=$(grep -Ev '^(libjson-c\.so|libc\.so)' <<<"$ctl_libs")
@@ -60,11 +61,12 @@ fi
 step "invpnd --version"
 version=$("$dir/src/invpnd" --version) || bad "invpnd --version failed"
 echo "$version"
-[[ $version == *"(-mdns -dns -systemd)" ]] || bad "--version does not say '(-mdns -dns -systemd)'"
+[[ $version == *"(-mdns -dns -systemd -metrics)" ]] ||
+	bad "--version does not say '(-mdns -dns -systemd -metrics)'"
 
 step "tests of the missing features are not registered"
 list=$(meson test -C "$dir" --list 2>/dev/null) || bad "meson test --list"
-for t in avahi_poll resolve mdns_mesh avahi_restart dns_seeds; do
+for t in avahi_poll resolve mdns_mesh avahi_restart dns_seeds metrics; do
 	if grep -E "/ $t\$" <<<"$list" >/dev/null; then
 		bad "$t is registered in a build without its feature"
 	fi

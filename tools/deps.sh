@@ -22,8 +22,13 @@ packages=(
 	# build
 	build-essential meson ninja-build pkg-config
 	libssl-dev libjson-c-dev libcmocka-dev libc-ares-dev libavahi-client-dev libsystemd-dev
+	libmicrohttpd-dev
+	# the Debian package (tools/deb.sh) and its check
+	debhelper dpkg-dev fakeroot lintian
 	# runtime of tests and demo
 	openssl iproute2 iputils-ping iputils-arping tcpdump jq socat graphviz
+	# the metrics test: a scraper and Prometheus' format checker (promtool)
+	curl prometheus
 	# discovery tests: a D-Bus and avahi-daemon per namespace, a DNS server
 	dbus avahi-daemon avahi-utils dnsmasq-base
 	# man pages, unit checks, completions, install test

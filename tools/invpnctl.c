@@ -32,7 +32,7 @@ static const command_fn command_fns[CTL_COMMAND_COUNT] = {
 	[CTL_STATUS] = ictl_show_status, [CTL_PEERS] = ictl_show_peers,
 	[CTL_ROUTES] = ictl_show_routes, [CTL_NODES] = ictl_show_nodes,
 	[CTL_HEALTH] = ictl_mesh_health, [CTL_TRACEROUTE] = ictl_mesh_traceroute,
-	[CTL_GRAPH] = ictl_mesh_graph,
+	[CTL_GRAPH] = ictl_mesh_graph,	 [CTL_METRICS] = ictl_show_metrics,
 };
 
 static bool is_round(enum ctl_command c)

@@ -107,6 +107,7 @@ int ictl_show_status(struct json_object *reply, const struct ictl_opts *o);
 int ictl_show_peers(struct json_object *reply, const struct ictl_opts *o);
 int ictl_show_routes(struct json_object *reply, const struct ictl_opts *o);
 int ictl_show_nodes(struct json_object *reply, const struct ictl_opts *o);
+int ictl_show_metrics(struct json_object *reply, const struct ictl_opts *o);
 int ictl_mesh_health(struct json_object *reply, const struct ictl_opts *o);
 int ictl_mesh_traceroute(struct json_object *reply, const struct ictl_opts *o);
 int ictl_mesh_graph(struct json_object *reply, const struct ictl_opts *o);

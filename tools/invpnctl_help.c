@@ -206,6 +206,22 @@ static const struct command_help commands[] = {
 		"      retry_in_s    int     seconds until the next dial may start (0: now)\n",
 	},
 	{
+		"metrics",
+		"invpnctl [-s SOCKET] [--json] metrics",
+		"the Prometheus text the metrics key serves",
+		"Prints the node's metrics in the Prometheus text format, the same text\n"
+		"that invpnd serves at http://ADDRESS:PORT/metrics when the metrics key is\n"
+		"set (it needs not be: the text comes over the control socket). For\n"
+		"node_exporter's textfile collector, write it atomically:\n"
+		"    invpnctl metrics > DIR/invpn.prom.$$ && mv DIR/invpn.prom.$$ DIR/invpn.prom\n"
+		"See invpn.conf(5), metrics, for every metric.\n"
+		"\n"
+		"JSON keys (--json):\n"
+		"    ok            true\n"
+		"    command       \"metrics\"\n"
+		"    text          string  the whole text, lines ending in a newline\n",
+	},
+	{
 		"health",
 		"invpnctl [-s SOCKET] [--json] [--wide] health [--wait S]",
 		"ask the whole mesh, list every node that answers",

@@ -506,3 +506,19 @@ int ictl_show_nodes(struct json_object *r, const struct ictl_opts *o)
 	free(v);
 	return ICTL_EXIT_OK;
 }
+
+int ictl_show_metrics(struct json_object *r, const struct ictl_opts *o)
+{
+	const char *text = ictl_get_str(r, "text");
+
+	if (o->json) {
+		ictl_print_json(r);
+		return ICTL_EXIT_OK;
+	}
+	if (!text) {
+		ictl_err("the daemon's reply has no metrics text");
+		return ICTL_EXIT_FAIL;
+	}
+	fputs(text, stdout);
+	return ICTL_EXIT_OK;
+}

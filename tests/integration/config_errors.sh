@@ -168,6 +168,24 @@ else
 		"no c-ares: --srv" --srv example.net
 fi
 
+# ---- metrics: ADDRESS:PORT with an IP address; without libmicrohttpd the key is refused
+expect 1 "command line: --metrics: 'localhost:9120' is not ADDRESS:PORT with an IP address" \
+	"metrics needs an IP address" --metrics localhost:9120
+if it_has_feature metrics; then
+	# a port that is taken: the daemon does not start, and leaves nothing behind
+	bg_ns cfg "$IT_WORK/taken.out" python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 9129)); s.listen(); print("bound", flush=True); time.sleep(60)'
+	taken_pid=$BG_PID
+	port_bound() { grep -q bound "$IT_WORK/taken.out"; }
+	wait_for 10 port_bound
+	expect 1 "metrics: 127\.0\.0\.1:9129: Address already in use\$" "metrics port taken" \
+		--metrics 127.0.0.1:9129
+	bg_stop "$taken_pid"
+else
+	expect 1 "configuration: metrics: invpnd was built without libmicrohttpd" \
+		"no libmicrohttpd: --metrics" -n --metrics 127.0.0.1:9120
+fi
+
 # ---- usage errors: the flag (exit 2)
 expect 2 "--bogus: unknown option" "unknown option --bogus" --bogus 1
 expect 2 "--no-such-flag: unknown option" "unknown flag as the last argument" --no-such-flag

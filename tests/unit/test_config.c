@@ -223,6 +223,10 @@ static const struct key_case key_cases[] = {
 	{"group", {"invpn"}, {""}},
 	{"up", {"/etc/invpn/up.sh", "\"ip link set dev $INTERFACE up\""}, {""}},
 	{"down", {"/etc/invpn/down.sh"}, {""}},
+	{"metrics",
+	 {"127.0.0.1:9120", "[::1]:9120", "0.0.0.0:80"},
+	 {"127.0.0.1", "localhost:9120", "02:00:00:00:00:01@127.0.0.1:1", "127.0.0.1:0", "::1:9120",
+	  ""}},
 };
 
 static const struct key_case *find_case(const char *key)
