@@ -234,6 +234,10 @@ static void after_round(void *arg)
 	struct invpnd *d = arg;
 
 	link_after_round(&d->links);
+	if (d->routes.count != d->routes_seen) {
+		d->routes_seen = d->routes.count;
+		d->routes_changed_wall_ms = loop_wall_ms();
+	}
 	control_after_round(d);
 	mdns_after_round(d->mdns);
 }

@@ -81,6 +81,10 @@ struct invpnd {
 
 	struct route_table routes;
 	struct nodes nodes;
+	/* when the number of routes last changed (wall clock, ms): tests and
+	 * operators read convergence from it rather than from their poll times */
+	size_t routes_seen;
+	uint64_t routes_changed_wall_ms;
 
 	struct loop_timer tick;
 	struct loop_timer announce_timer;

@@ -29,7 +29,7 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 		  bool control)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP && !l->full)
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms)
 			link_send(l, wire, n, control);
 	}
 }
@@ -38,7 +38,7 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 static void flood_mesh(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP && !l->full &&
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms &&
 		    (l->peer_caps & PROTO_CAPS_MESH))
 			link_send(l, wire, n, true);
 	}
@@ -388,6 +388,10 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
 		return;
 	if (!info_allowed(d, from, info))
+		return;
+	/* a link about to close: let the copies on other links move the routes
+	 * (all but the peer's own: that comes only from its link) */
+	if (from->drain_ms)
 		return;
 	t = tomb_find(d, info->mac, d->loop.now_ms);
 	if (t) {
