@@ -791,19 +791,26 @@ void switch_announce(struct invpnd *d)
 
 struct replay {
 	struct link *to;
+	uint64_t now_ms, fresh_ms;
 };
 
+/*
+ * Routes heard of within the last announce interval and a half only: the
+ * receiver takes a replay as new (its clock starts again), so replaying a
+ * route whose origin went silent would keep a dead node alive from link-up
+ * to link-up. A live origin's next INFO brings the others soon enough.
+ */
 static void replay_route(const struct route *r, void *arg)
 {
 	struct replay *rp = arg;
 
-	if (r->info_len && r->via != rp->to)
+	if (r->info_len && r->via != rp->to && rp->now_ms - r->updated_ms <= rp->fresh_ms)
 		link_send(rp->to, r->info_frame, r->info_len, true);
 }
 
 void switch_link_up(struct invpnd *d, struct link *l)
 {
-	struct replay rp = {l};
+	struct replay rp = {l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
 	uint32_t bits = PROTO_CAPS_MESH;
