@@ -21,7 +21,6 @@ struct resolve;
 struct mdns;
 
 #define DAEMON_MAX_LISTEN 2
-#define DAEMON_MAX_ROUTES 4096
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
 #define DAEMON_TAP_HEADROOM 16
