@@ -84,6 +84,8 @@ struct invpnd {
 	 * operators read convergence from it rather than from their poll times */
 	size_t routes_seen;
 	uint64_t routes_changed_wall_ms;
+	/* the link count our last DEGREE said, and announcements since */
+	unsigned degree_sent, degree_quiet;
 
 	struct loop_timer tick;
 	struct loop_timer announce_timer;

@@ -758,6 +758,8 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 	}
 }
 
+#define DEGREE_EVERY 6
+
 void switch_announce(struct invpnd *d)
 {
 	uint8_t wire[PROTO_INFO_MAX];
@@ -777,10 +779,17 @@ void switch_announce(struct invpnd *d)
 	}
 	if (n > 0)
 		flood(d, NULL, wire, (size_t)n, true);
-	/* (ext) how many links we have, for dialers choosing among nodes */
-	{
+	/* (ext) how many links we have, for dialers choosing among nodes: when
+	 * it changed, else with every DEGREE_EVERY-th announcement only (it
+	 * doubled the control frames; a node that has not heard it yet counts
+	 * us as 2 links meanwhile) */
+	if ((unsigned)link_set_degree(&d->links) != d->degree_sent ||
+	    ++d->degree_quiet >= DEGREE_EVERY) {
 		struct proto_degree g = {.id = daemon_next_id(d),
 					 .links = (uint16_t)link_set_degree(&d->links)};
+
+		d->degree_sent = g.links;
+		d->degree_quiet = 0;
 
 		memcpy(g.mac, d->mac, MAC_LEN);
 		n = proto_encode_degree(wire, sizeof(wire), &g);
