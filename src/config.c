@@ -58,7 +58,7 @@ static const struct key_def keys[] = {
 	STR(cache, "peer cache file (empty: keep none)"),
 	UINT(min_links, 0, 1024, "links to keep at least"),
 	UINT(max_links, 1, 1024, "links to allow at most"),
-	UINT(max_routes, 16, 1048576, "routes (known nodes) at most"),
+	UINT(max_routes, 512, 1048576, "routes (known nodes) at most"),
 	UINT(max_nodes, 16, 262144, "addresses in the node directory at most"),
 	BOOL(no_incoming, "accept no incoming links, announce no address"),
 	BOOL(no_relay, "relay nothing for others (implies no_incoming)"),

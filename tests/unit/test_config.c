@@ -202,7 +202,7 @@ static const struct key_case key_cases[] = {
 	{"cache", {"/var/cache/x", ""}, {NULL}}, /* empty: no cache */
 	{"min_links", {"0", "1024"}, {"1025", "-1", "", "one"}},
 	{"max_links", {"1", "1024"}, {"0", "1025", ""}},
-	{"max_routes", {"16", "1048576"}, {"15", "1048577", ""}},
+	{"max_routes", {"512", "1048576"}, {"511", "1048577", ""}},
 	{"max_nodes", {"16", "262144"}, {"15", "262145", ""}},
 	{"no_incoming", {"1", "0"}, {"sure", ""}},
 	{"no_relay", {"on", "false"}, {"nope", ""}},
