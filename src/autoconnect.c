@@ -18,6 +18,8 @@
 /* a link is not dropped as superfluous before it is this old, nor more often */
 #define SHAPE_MIN_AGE_MS 10000
 #define SHAPE_PERIOD_MS 5000
+/* a superfluous link drains for one announce interval and this much more */
+#define DRAIN_SLACK_MS 1500
 /* a DEGREE-less node (an original, or not heard yet) counts as this many links */
 #define DEGREE_UNKNOWN 2
 /* a node that said FULL recently counts as this many */
@@ -218,6 +220,10 @@ static void shape(struct invpnd *d, uint64_t now)
 
 	if (now < d->shape_next_ms || deg <= d->cfg->min_links || !d->cfg->min_links)
 		return;
+	for (const struct link *l = d->links.list; l; l = l->next) {
+		if (l->drain_ms)
+			return; /* one at a time */
+	}
 	d->shape_next_ms = now + SHAPE_PERIOD_MS + (uint64_t)random() % SHAPE_PERIOD_MS;
 	for (int pass = 0; pass < 2; pass++) {
 		r = pass ? (size_t)random() % n : 0;
@@ -225,7 +231,7 @@ static void shape(struct invpnd *d, uint64_t now)
 			const struct node_addr *a;
 			const struct route *rt;
 
-			if (l->state != LINK_UP || l->full || !l->outgoing ||
+			if (l->state != LINK_UP || l->full || !l->outgoing || l->drain_ms ||
 			    now - l->up_ms < SHAPE_MIN_AGE_MS)
 				continue;
 			a = nodes_get(&d->nodes, l->addr_id);
@@ -249,9 +255,51 @@ static void shape(struct invpnd *d, uint64_t now)
 			return;
 	}
 	if (victim) {
-		log_info("autoconnect: %zu links, target %zu: dropping %s",
+		/* not closed at once: its routes would be gone until their next
+		 * INFO. Drained first (see drain), it closes with nothing on it. */
+		log_info("autoconnect: %zu links, target %zu: draining %s",
 			 link_set_degree(&d->links), target, victim->name);
-		link_close(victim, "superfluous link (autoconnect)");
+		victim->drain_ms = now + (uint64_t)d->cfg->announce_interval * 1000 +
+				   DRAIN_SLACK_MS;
+	}
+}
+
+struct via_count {
+	const struct link *l;
+	size_t n;
+};
+
+static void count_via(const struct route *r, void *arg)
+{
+	struct via_count *c = arg;
+
+	/* the route to the peer itself comes only from its link (PROTOCOL:
+	 * the reverse-path rules): it goes with it, and the peer announces afresh */
+	if (r->via == c->l && !mac_eq(r->mac, c->l->peer_mac))
+		c->n++;
+}
+
+/*
+ * A drained link is closed once no route uses it any more: every origin's
+ * next INFO came first over another link. If some still do, the link is what
+ * connects us to them (a bridge in the graph): it stays.
+ */
+static void drain(struct invpnd *d, uint64_t now)
+{
+	for (struct link *l = d->links.list, *next; l; l = next) {
+		struct via_count c = {l, 0};
+
+		next = l->next;
+		if (!l->drain_ms || now < l->drain_ms)
+			continue;
+		route_foreach(&d->routes, count_via, &c);
+		if (c.n) {
+			log_info("autoconnect: %s still carries %zu route(s): kept", l->name, c.n);
+			l->drain_ms = 0;
+			continue;
+		}
+		log_info("autoconnect: dropping %s (drained)", l->name);
+		link_close(l, "superfluous link (autoconnect)");
 	}
 }
 
@@ -296,6 +344,7 @@ void autoconnect_run(struct invpnd *d)
 		dial(d, a, false);
 	if (d->cfg->min_links) {
 		heal(d, now);
+		drain(d, now);
 		shape(d, now);
 		if (d->heal_next_ms < next)
 			next = d->heal_next_ms;

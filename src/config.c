@@ -59,6 +59,8 @@ static const struct key_def keys[] = {
 	STR(cache, "peer cache file (empty: keep none)"),
 	UINT(min_links, 0, 1024, "links to keep at least"),
 	UINT(max_links, 1, 1024, "links to allow at most"),
+	UINT(max_routes, 512, 1048576, "routes (known nodes) at most"),
+	UINT(max_nodes, 16, 262144, "addresses in the node directory at most"),
 	BOOL(no_incoming, "accept no incoming links, announce no address"),
 	BOOL(no_relay, "relay nothing for others (implies no_incoming)"),
 	{"interface", KEY_IFNAME, offsetof(struct config, interface), 0, 0, 0,
@@ -93,6 +95,8 @@ void config_init(struct config *c)
 	c->cache = strdup("/var/lib/invpn/peers.cache");
 	c->min_links = 2;
 	c->max_links = 16;
+	c->max_routes = 4096;
+	c->max_nodes = 1024;
 	c->interface = strdup("invpn%d");
 	c->mtu = 1500;
 	c->control = strdup("/run/invpn/invpnd.sock");

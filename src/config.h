@@ -40,6 +40,7 @@ struct config {
 	bool mdns;
 	char *cache;
 	unsigned min_links, max_links;
+	unsigned max_routes, max_nodes; /* route table and directory sizes */
 	bool no_incoming, no_relay;
 	bool offload; /* TAP offloads (TSO, checksums) and large frames to peers that take them */
 	char *interface;

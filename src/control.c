@@ -301,6 +301,7 @@ static void do_status(struct client *c)
 	add_u64(o, "min_links", d->cfg->min_links);
 	add_u64(o, "max_links", d->cfg->max_links);
 	add_u64(o, "routes", d->routes.count);
+	add_u64(o, "routes_changed_ms", d->routes_changed_wall_ms);
 	add_u64(o, "nodes", n_nodes);
 	{
 		long long cert, ca;

@@ -27,7 +27,6 @@
 
 #define ACCEPT_BATCH 64
 #define CACHE_SAVE_MS 60000
-#define NODES_MAX 1024
 
 int64_t daemon_next_id(struct invpnd *d)
 {
@@ -235,6 +234,10 @@ static void after_round(void *arg)
 	struct invpnd *d = arg;
 
 	link_after_round(&d->links);
+	if (d->routes.count != d->routes_seen) {
+		d->routes_seen = d->routes.count;
+		d->routes_changed_wall_ms = loop_wall_ms();
+	}
 	control_after_round(d);
 	mdns_after_round(d->mdns);
 }
@@ -391,6 +394,8 @@ static void apply_config(struct invpnd *d, struct config *n)
 	RESTART(n->announce_interval != c->announce_interval, "announce_interval");
 	RESTART(n->route_timeout != c->route_timeout, "route_timeout");
 	RESTART(n->link_timeout != c->link_timeout, "link_timeout");
+	RESTART(n->max_routes != c->max_routes, "max_routes");
+	RESTART(n->max_nodes != c->max_nodes, "max_nodes");
 	RESTART(str_differ(n->user, c->user) || str_differ(n->group, c->group), "user/group");
 	RESTART(str_differ(n->up, c->up) || str_differ(n->down, c->down), "up/down");
 	RESTART(str_differ(n->metrics, c->metrics), "metrics");
@@ -503,8 +508,8 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 	health_init(&d->health, &d->loop, &d->links, &d->routes, d->mac, health_next_id);
 	d->signal_fd = -1;
 	d->tap.fd = -1;
-	route_init(&d->routes, DAEMON_MAX_ROUTES);
-	if ((r = nodes_init(&d->nodes, NODES_MAX)) < 0 || (r = loop_init(&d->loop)) < 0) {
+	route_init(&d->routes, cfg->max_routes);
+	if ((r = nodes_init(&d->nodes, cfg->max_nodes)) < 0 || (r = loop_init(&d->loop)) < 0) {
 		snprintf(err, errlen, "start: %s", strerror(-r));
 		return r;
 	}

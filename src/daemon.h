@@ -22,7 +22,6 @@ struct mdns;
 struct metrics_http;
 
 #define DAEMON_MAX_LISTEN 2
-#define DAEMON_MAX_ROUTES 4096
 #define DAEMON_TICK_MS 1000
 /* a BROADCAST header is 5 bytes longer than the two MACs it replaces; keep it aligned */
 #define DAEMON_TAP_HEADROOM 16
@@ -82,6 +81,12 @@ struct invpnd {
 
 	struct route_table routes;
 	struct nodes nodes;
+	/* when the number of routes last changed (wall clock, ms): tests and
+	 * operators read convergence from it rather than from their poll times */
+	size_t routes_seen;
+	uint64_t routes_changed_wall_ms;
+	/* the link count our last DEGREE said, and announcements since */
+	unsigned degree_sent, degree_quiet;
 
 	struct loop_timer tick;
 	struct loop_timer announce_timer;

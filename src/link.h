@@ -160,6 +160,10 @@ struct link {
 	uint8_t peer_mac[MAC_LEN]; /* valid once UP */
 	uint64_t addr_id;	   /* the directory address dialled (0: incoming) */
 	uint64_t created_ms, up_ms, last_rx_ms;
+	/* a planned close (autoconnect's superfluous link): when it is due, 0 if
+	 * none. Meanwhile no floods go out on it and no INFO is learned from it,
+	 * so routes move to other links before it closes (see autoconnect.c) */
+	uint64_t drain_ms;
 	uint64_t last_tx_progress_ms; /* the last time TLS took bytes (or the queue was empty) */
 
 	uint8_t *in;

@@ -29,7 +29,7 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 		  bool control)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP && !l->full)
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms)
 			link_send(l, wire, n, control);
 	}
 }
@@ -38,7 +38,7 @@ static void flood(struct invpnd *d, const struct link *except, const uint8_t *wi
 static void flood_mesh(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP && !l->full &&
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms &&
 		    (l->peer_caps & PROTO_CAPS_MESH))
 			link_send(l, wire, n, true);
 	}
@@ -388,6 +388,10 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
 		return;
 	if (!info_allowed(d, from, info))
+		return;
+	/* a link about to close: let the copies on other links move the routes
+	 * (all but the peer's own: that comes only from its link) */
+	if (from->drain_ms)
 		return;
 	t = tomb_find(d, info->mac, d->loop.now_ms);
 	if (t) {
@@ -754,6 +758,8 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 	}
 }
 
+#define DEGREE_EVERY 6
+
 void switch_announce(struct invpnd *d)
 {
 	uint8_t wire[PROTO_INFO_MAX];
@@ -773,10 +779,17 @@ void switch_announce(struct invpnd *d)
 	}
 	if (n > 0)
 		flood(d, NULL, wire, (size_t)n, true);
-	/* (ext) how many links we have, for dialers choosing among nodes */
-	{
+	/* (ext) how many links we have, for dialers choosing among nodes: when
+	 * it changed, else with every DEGREE_EVERY-th announcement only (it
+	 * doubled the control frames; a node that has not heard it yet counts
+	 * us as 2 links meanwhile) */
+	if ((unsigned)link_set_degree(&d->links) != d->degree_sent ||
+	    ++d->degree_quiet >= DEGREE_EVERY) {
 		struct proto_degree g = {.id = daemon_next_id(d),
 					 .links = (uint16_t)link_set_degree(&d->links)};
+
+		d->degree_sent = g.links;
+		d->degree_quiet = 0;
 
 		memcpy(g.mac, d->mac, MAC_LEN);
 		n = proto_encode_degree(wire, sizeof(wire), &g);
@@ -787,19 +800,26 @@ void switch_announce(struct invpnd *d)
 
 struct replay {
 	struct link *to;
+	uint64_t now_ms, fresh_ms;
 };
 
+/*
+ * Routes heard of within the last announce interval and a half only: the
+ * receiver takes a replay as new (its clock starts again), so replaying a
+ * route whose origin went silent would keep a dead node alive from link-up
+ * to link-up. A live origin's next INFO brings the others soon enough.
+ */
 static void replay_route(const struct route *r, void *arg)
 {
 	struct replay *rp = arg;
 
-	if (r->info_len && r->via != rp->to)
+	if (r->info_len && r->via != rp->to && rp->now_ms - r->updated_ms <= rp->fresh_ms)
 		link_send(rp->to, r->info_frame, r->info_len, true);
 }
 
 void switch_link_up(struct invpnd *d, struct link *l)
 {
-	struct replay rp = {l};
+	struct replay rp = {l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
 	uint32_t bits = PROTO_CAPS_MESH;

@@ -73,6 +73,7 @@ static const struct command_help commands[] = {
 		"    min_links      int     links it keeps at least\n"
 		"    max_links      int     links it allows at most\n"
 		"    routes         int     routes in the route table\n"
+		"    routes_changed_ms int  when that number last changed (Unix time, ms)\n"
 		"    nodes          int     addresses in the node directory\n"
 		"    cert_expires   int     when this node's certificate expires (Unix time)\n"
 		"    ca_expires     int     when the first of its CA certificates expires\n"

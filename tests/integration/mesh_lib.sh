@@ -91,3 +91,55 @@ mesh_degree_stats() {
 	awk '{ print $2 }' "$IT_WORK/degrees" | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%d %d\n", v[int((NR + 1) / 2)], v[NR] }'
 }
+
+# mesh_snapshot NAME... - every node's status at once (queries run in parallel,
+# eight at a time) into $IT_WORK/snap: "NAME ROUTES ROUTES_CHANGED_MS LINKS"
+# per line (-1s for a node that does not answer). A sequential pass over 100
+# nodes takes seconds itself; the nodes' own timestamps say when it settled.
+mesh_snapshot() {
+	local n p
+	local -a q=()
+	mkdir -p "$IT_WORK/snapd"
+	rm -f "$IT_WORK/snapd/"*
+	for n in "$@"; do
+		{
+			ctl "$n" status | jq -r --arg n "$n" \
+				'"\($n) \(.routes) \(.routes_changed_ms) \(.links)"' \
+				>"$IT_WORK/snapd/$n" 2>/dev/null ||
+				echo "$n -1 -1 -1" >"$IT_WORK/snapd/$n"
+		} &
+		q+=($!)
+		# (the daemons are this shell's children too: wait for ours by PID)
+		if ((${#q[@]} >= 8)); then
+			wait "${q[0]}"
+			q=("${q[@]:1}")
+		fi
+	done
+	for p in "${q[@]}"; do
+		wait "$p"
+	done
+	cat "$IT_WORK/snapd/"* >"$IT_WORK/snap"
+}
+
+# mesh_settled K NAME... - one snapshot in which every NAME has exactly K routes
+mesh_settled() {
+	local k=$1
+	shift
+	mesh_snapshot "$@"
+	awk -v k="$k" '$2 != k { bad++ } END { exit bad > 0 }' "$IT_WORK/snap"
+}
+
+# mesh_settle_time FROM - seconds from FROM (a now value) to the last change of
+# a route count in the last snapshot (0 if nothing changed after FROM)
+mesh_settle_time() {
+	awk -v t0="$1" '{ if ($3 > m) m = $3 } END { d = m / 1000 - t0; printf "%.3f", (d > 0 ? d : 0) }' \
+		"$IT_WORK/snap"
+}
+
+# mesh_pieces NAME... - "pieces: S1 S2 ..." (sizes, largest first) from the
+# routes of the last snapshot: a node with R routes is in a piece of R + 1
+# (an estimate: exact when every piece has settled)
+mesh_pieces() {
+	awk '{ c[$2 + 1]++ } END { for (s in c) printf "%d x %d\n", s, c[s] }' "$IT_WORK/snap" |
+		sort -t' ' -k3 -rn | tr '\n' ' '
+}

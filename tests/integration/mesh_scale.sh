@@ -9,8 +9,10 @@
 # at most 8 hops between any two nodes (following next hops). Then 10 % are
 # killed (SIGKILL, every tenth): within 60 s the survivors are one mesh again
 # and no survivor routes to the dead (each has exactly survivors - 1 routes,
-# and none of them names a dead MAC). Issue 13's target of 10 s for both is
-# reported as a TODO check until it is met.
+# and none of them names a dead MAC). Then the dead are restarted: within 60 s
+# one mesh of N again. Times are the nodes' own (status routes_changed_ms: the
+# last change of a route count), not the poll's. Issue 13's target of 10 s
+# for each is reported as a TODO check until it is met.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mesh_lib.sh"
 it_init
@@ -32,18 +34,15 @@ wait_for 60 mesh_answer "${all[@]}" || bail "not every node came up within 60 s"
 t1=$(now)
 diag "$N daemons launched in $(elapsed "$t0" "$t1") s (counted from when the last answers)"
 
-# one mesh at all (within 60 s); the 10 s target is a known shortfall (issue
-# 13): the poll passes over every node, so at N = 100 a pass alone takes seconds
-if wait_for 60 mesh_routes_eq $((N - 1)) "${all[@]}"; then
-	took=$(elapsed "$t1")
-	ok "one mesh: every node has a route to all $((N - 1)) others (after $took s)"
-	check_todo "issue 13: not met reliably on 2 cores" "one mesh within 10 s (took $took s)" \
+# one mesh at all (within 60 s), timed from the nodes' own record of when their
+# route count last changed (a poll pass over 100 nodes takes seconds itself)
+if wait_for 60 mesh_settled $((N - 1)) "${all[@]}"; then
+	took=$(mesh_settle_time "$t0")
+	ok "one mesh: every node has a route to all $((N - 1)) others (settled $took s after the launch, seen after $(elapsed "$t0") s)"
+	check_todo "issue 13: mostly met (0.3-4 s), not shown 5 of 5; churn took 27 s once after the reverse-path rules" "one mesh within 10 s of the launch (took $took s)" \
 		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
 else
-	not_ok "one mesh within 60 s: every node has a route to all $((N - 1)) others"
-	for n in "${all[@]}"; do
-		diag "$n: $(ctlq "$n" status .routes) routes, $(links_of "$n") links"
-	done
+	not_ok "one mesh within 60 s: every node has a route to all $((N - 1)) others ($(mesh_pieces))"
 fi
 
 # a moment for autoconnect's shaping, then the shape
@@ -72,16 +71,13 @@ for n in "${dead[@]}"; do
 done
 t2=$(now)
 S=${#alive[@]}
-if wait_for 60 mesh_routes_eq $((S - 1)) "${alive[@]}"; then
-	took=$(elapsed "$t2")
-	ok "after killing ${#dead[@]}: the $S survivors have exactly $((S - 1)) routes each (after $took s)"
-	check_todo "issue 13: not met reliably on 2 cores" "survivors one mesh within 10 s (took $took s)" \
+if wait_for 60 mesh_settled $((S - 1)) "${alive[@]}"; then
+	took=$(mesh_settle_time "$t2")
+	ok "after killing ${#dead[@]}: the $S survivors have exactly $((S - 1)) routes each (settled $took s after the kill, seen after $(elapsed "$t2") s)"
+	check_todo "issue 13: mostly met (0.3-4 s), not shown 5 of 5; churn took 27 s once after the reverse-path rules" "survivors one mesh within 10 s (took $took s)" \
 		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
 else
-	not_ok "after killing ${#dead[@]}: the $S survivors have exactly $((S - 1)) routes each within 60 s"
-	for n in "${alive[@]}"; do
-		diag "$n: $(ctlq "$n" status .routes) routes, $(links_of "$n") links"
-	done
+	not_ok "after killing ${#dead[@]}: the $S survivors have exactly $((S - 1)) routes each within 60 s ($(mesh_pieces))"
 fi
 if mesh_dump "${alive[@]}"; then
 	stale=0
@@ -101,8 +97,24 @@ for n in "${alive[@]}"; do
 done
 diag "routes dropped on GONE notices: $gone"
 
-check "no bad frames anywhere" counters_zero bad_frames "${alive[@]}"
-for n in "${alive[@]}"; do
+# the dead come back (their caches know the mesh)
+t3=$(now)
+for n in "${dead[@]}"; do
+	i=${n#m}
+	mesh_launch "$n" --init 198.18.8.$(((i + N - 2) % N + 1))
+done
+wait_for 30 mesh_answer "${dead[@]}" || not_ok "the restarted nodes came up within 30 s"
+if wait_for 60 mesh_settled $((N - 1)) "${all[@]}"; then
+	took=$(mesh_settle_time "$t3")
+	ok "restarted ${#dead[@]}: one mesh of $N again (settled $took s after the restart, seen after $(elapsed "$t3") s)"
+	check_todo "issue 13: mostly met (0.3-4 s), not shown 5 of 5; churn took 27 s once after the reverse-path rules" "one mesh within 10 s of the restart (took $took s)" \
+		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
+else
+	not_ok "restarted ${#dead[@]}: one mesh of $N within 60 s ($(mesh_pieces))"
+fi
+
+check "no bad frames anywhere" counters_zero bad_frames "${all[@]}"
+for n in "${all[@]}"; do
 	stop_node "$n" || not_ok "SIGTERM: $n exits with status 0"
 done
 done_testing

@@ -75,6 +75,8 @@ static void test_defaults(void **state)
 	assert_string_equal(c.cache, "/var/lib/invpn/peers.cache");
 	assert_int_equal(c.min_links, 2);
 	assert_int_equal(c.max_links, 16);
+	assert_int_equal(c.max_routes, 4096);
+	assert_int_equal(c.max_nodes, 1024);
 	assert_false(c.no_incoming);
 	assert_false(c.no_relay);
 	assert_string_equal(c.interface, "invpn%d");
@@ -200,6 +202,8 @@ static const struct key_case key_cases[] = {
 	{"cache", {"/var/cache/x", ""}, {NULL}}, /* empty: no cache */
 	{"min_links", {"0", "1024"}, {"1025", "-1", "", "one"}},
 	{"max_links", {"1", "1024"}, {"0", "1025", ""}},
+	{"max_routes", {"512", "1048576"}, {"511", "1048577", ""}},
+	{"max_nodes", {"16", "262144"}, {"15", "262145", ""}},
 	{"no_incoming", {"1", "0"}, {"sure", ""}},
 	{"no_relay", {"on", "false"}, {"nope", ""}},
 	{"interface",
