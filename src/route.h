@@ -28,6 +28,7 @@ struct route {
 	/* (ext) the node's own link count from its newest DEGREE, and that frame's id */
 	uint16_t degree;
 	int64_t degree_id;
+	bool sig;	    /* (ext) learned from a verified SIGNED_INFO (announce.c) */
 	struct route *next; /* hash chain */
 };
 
