@@ -1,6 +1,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,4 +100,28 @@ socklen_t addr_from_string(struct sockaddr_storage *ss, const char *s, uint16_t 
 	if (inet_pton(AF_INET6, s, ip) == 1)
 		return addr_make(ss, AF_INET6, ip, port, 0);
 	return 0;
+}
+
+size_t addr_local_endpoints(struct sockaddr_storage *out, size_t cap, uint16_t port)
+{
+	struct ifaddrs *list;
+	size_t n = 0;
+
+	if (getifaddrs(&list) < 0)
+		return 0;
+	for (struct ifaddrs *i = list; i && n < cap; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+			continue;
+		if (sa->sa_family == AF_INET)
+			addr_make(&out[n], AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+				  port, 0);
+		else
+			addr_make(&out[n], AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+				  port, 0);
+		n++;
+	}
+	freeifaddrs(list);
+	return n;
 }

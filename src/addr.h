@@ -40,3 +40,8 @@ socklen_t addr_any(struct sockaddr_storage *ss, int family, uint16_t port);
  * (ss is zeroed either way).
  */
 socklen_t addr_from_string(struct sockaddr_storage *ss, const char *s, uint16_t port);
+/**
+ * This host's IPv4 and IPv6 addresses (getifaddrs), each with port, into
+ * out (at most cap). Returns how many; 0 if they cannot be read.
+ */
+size_t addr_local_endpoints(struct sockaddr_storage *out, size_t cap, uint16_t port);

@@ -470,11 +470,10 @@ static void unsigned_form(const struct link *from, const struct sigproto_sinfo *
 }
 
 static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigproto_sinfo *s,
-			 const uint8_t *wire, size_t n)
+			 const struct proto_info *info, const uint8_t *wire, size_t n)
 {
 	struct route *r = route_find(&d->routes, s->mac);
 	uint8_t uwire[PROTO_INFO_MAX];
-	struct proto_info info;
 	int un;
 
 	/* a signed announcement always wins over an unsigned one, whatever its id */
@@ -486,23 +485,23 @@ static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigpr
 		return;
 	}
 	r->sig = true;
-	unsigned_form(from, s, &info);
-	un = proto_encode_info(uwire, sizeof(uwire), &info);
+	switch_route_taken(r, from);
+	un = proto_encode_info(uwire, sizeof(uwire), info);
 	if (un > 0 && (size_t)un <= sizeof(r->info_frame)) {
 		memcpy(r->info_frame, uwire, (size_t)un);
 		r->info_len = (uint8_t)un;
 	}
 	/* the addresses it signed; and, from a direct neighbour, where we see it */
 	for (size_t i = 0; i < s->naddr; i++) {
-		struct proto_info ai = info;
+		struct proto_info ai = *info;
 
 		ai.iptype = s->addr[i].iptype;
 		memcpy(ai.ip, s->addr[i].ip, sizeof(ai.ip));
 		switch_learn_address(d, &ai);
 	}
 	if (mac_eq(from->peer_mac, s->mac)) {
-		switch_learn_address(d, &info);
-		switch_note_inbound(d, from, &info);
+		switch_learn_address(d, info);
+		switch_note_inbound(d, from, info);
 	}
 	if (d->cfg->no_relay)
 		return;
@@ -516,12 +515,19 @@ static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigpr
 	}
 }
 
+static bool same_frame(const struct cert_entry *e, int64_t id, const uint8_t *wire, size_t n)
+{
+	return e && e->frame && e->frame_id == id && e->frame_len == n &&
+	       !memcmp(e->frame, wire, n);
+}
+
 void announce_on_sinfo(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
 {
 	struct announce *a = A(d);
 	const uint8_t *wire = body - PROTO_HDR_SIZE;
 	size_t n = len + PROTO_HDR_SIZE;
 	struct sigproto_sinfo s;
+	struct proto_info info;
 	struct cert_entry *e;
 	struct route *r;
 	char m[MAC_STRLEN];
@@ -539,21 +545,28 @@ void announce_on_sinfo(struct invpnd *d, struct link *from, const uint8_t *body,
 	}
 	if (mac_eq(s.mac, d->mac) || !mac_is_node(s.mac))
 		return;
+	unsigned_form(from, &s, &info);
 	r = route_find(&d->routes, s.mac);
-	/* older than what we hold: no work at all (each (origin, id) is verified once) */
+	e = certstore_find(&a->certs, s.mac);
+	/* not newer than what we hold: no crypto at all (each (origin, id) is verified once) */
 	if (r && r->sig && r->info.used && s.id <= r->info.top) {
+		/* a byte-identical copy of the newest: its link is on a path from the origin */
+		if (s.id == r->info.top && same_frame(e, s.id, wire, n))
+			switch_info_allowed(d, from, &info);
 		d->counters.drop_duplicate++;
 		return;
 	}
 	if (switch_tomb_blocks(d, s.mac, s.id))
 		return;
-	e = certstore_find(&a->certs, s.mac);
 	if (!e) {
 		a->c.sig_no_cert++;
 		ask_cert(d, from, s.mac, wire, n, s.id);
 		return;
 	}
-	if (e->frame && e->frame_id == s.id && e->frame_len == n && !memcmp(e->frame, wire, n)) {
+	/* the rules for every INFO (clock skew, direct routes, room, new origins) */
+	if (!switch_info_allowed(d, from, &info))
+		return;
+	if (same_frame(e, s.id, wire, n)) {
 		a->c.sig_cached++; /* verified before (its route went with a link since) */
 	} else {
 		if (!link_work(d, from)) {
@@ -580,7 +593,7 @@ void announce_on_sinfo(struct invpnd *d, struct link *from, const uint8_t *body,
 		a->dirty = true;
 	e->signed_seen = true;
 	e->used_ms = d->loop.now_ms;
-	accept_sinfo(d, from, &s, wire, n);
+	accept_sinfo(d, from, &s, &info, wire, n);
 }
 
 void announce_on_cert_req(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)

@@ -49,6 +49,10 @@ static bool eligible(const struct invpnd *d, const struct node_addr *a, uint64_t
 {
 	if (a->dialing || a->next_try_ms > now)
 		return false;
+	/* never loopback, multicast or ourselves on someone else's word (PROTOCOL: Rules) */
+	if (nodes_is_claim(a->source) &&
+	    nodes_addr_verdict(&d->nodes, (const struct sockaddr *)&a->sa))
+		return false;
 	if (!a->has_mac)
 		return true;
 	return !mac_eq(a->mac, d->mac) && !mac_busy(d, a->mac) && !dialling_mac(&d->nodes, a->mac);

@@ -103,6 +103,17 @@ int cache_parse_line(const char *line, uint8_t mac[MAC_LEN], struct sockaddr_sto
 	return 0;
 }
 
+/* A configured seed whose MAC we do not know: only a handshake (or the record of one) names it. */
+static bool is_unnamed_seed(const struct nodes *n, const struct sockaddr_storage *ss,
+			    socklen_t sslen)
+{
+	nodes_foreach(n, a) {
+		if (a->salen == sslen && !memcmp(&a->sa, ss, sslen))
+			return (a->sources & 1u << NODE_SRC_CONFIG) && !a->has_mac;
+	}
+	return false;
+}
+
 int cache_load(struct nodes *n, const char *path, uint64_t now_wall_ms)
 {
 	char line[512];
@@ -146,9 +157,12 @@ int cache_load(struct nodes *n, const char *path, uint64_t now_wall_ms)
 			log_warn("%s:%u: unreadable cache entry: skipped", path, lineno);
 			continue;
 		}
+		if ((!last || last > now_wall_ms) && is_unnamed_seed(n, &ss, sslen))
+			continue; /* a claim never linked there: not a seed's name (PROTOCOL: Rules) */
 		a = nodes_add(n, mac, (struct sockaddr *)&ss, sslen, NODE_SRC_CACHE, now_wall_ms);
-		if (a) {
-			/* a time in the future is not to be trusted */
+		if (a && a->has_mac && mac_eq(a->mac, mac)) {
+			/* a time in the future is not to be trusted (and a line
+			 * about another MAC than the entry keeps says nothing of it) */
 			a->last_success_wall_ms = last <= now_wall_ms ? last : 0;
 			count++;
 		}

@@ -195,7 +195,7 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 
 static struct json_object *counters_json(const struct daemon_counters *c,
 					 const struct link_set_counters *lc,
-					 const struct announce *sig)
+					 const struct nodes *nodes, const struct announce *sig)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -218,6 +218,15 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "links_full_refused", lc->full_refused);
 	add_u64(o, "full_notices", c->full_notices);
 	add_u64(o, "routes_gone", c->routes_gone);
+	add_u64(o, "drop_future_id", c->drop_future_id);
+	add_u64(o, "drop_reverse_path", c->drop_reverse_path);
+	add_u64(o, "drop_not_direct", c->drop_not_direct);
+	add_u64(o, "drop_new_origins", c->drop_new_origins);
+	add_u64(o, "drop_routes_full", c->drop_routes_full);
+	add_u64(o, "drop_health_rate", c->drop_health_rate);
+	add_u64(o, "drop_spoofed_src", c->drop_spoofed_src);
+	add_u64(o, "refused_rebind", nodes->refused_rebind);
+	add_u64(o, "refused_address", nodes->refused_address);
 	if (sig) {
 		/* (ext) signed announcements (announce.h says what each counts) */
 		const struct announce_counters *s = &sig->c;
@@ -323,7 +332,8 @@ static void do_status(struct client *c)
 	}
 	json_object_object_add(o, "mdns", mdns_json(d));
 	json_object_object_add(o, "dns", dns_json(d));
-	json_object_object_add(o, "counters", counters_json(&d->counters, &d->links.c, d->sig));
+	json_object_object_add(o, "counters",
+			       counters_json(&d->counters, &d->links.c, &d->nodes, d->sig));
 	client_reply(c, o);
 }
 
@@ -496,6 +506,7 @@ static void round_done(struct health_round *r)
 	/* what the round did not keep: repeats from one node, and what passed its bounds */
 	add_u64(o, "answers_duplicate", r->dup);
 	add_u64(o, "answers_dropped", r->over);
+	add_u64(o, "answers_unknown", r->unknown);
 	/* linked peers the request was not sent to, and why */
 	answers = json_object_new_array();
 	for (size_t i = 0; i < r->n_not_asked && i < HEALTH_MAX_NOT_ASKED; i++) {

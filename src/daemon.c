@@ -203,12 +203,23 @@ static void on_announce(struct loop_timer *t)
 	loop_timer_arm(&d->loop, t, (uint64_t)d->cfg->announce_interval * 1000, on_announce);
 }
 
+/* Our own endpoints, never to be dialled on someone's word (PROTOCOL: Rules). */
+static void refresh_own_endpoints(struct invpnd *d)
+{
+	struct sockaddr_storage own[NODES_MAX_OWN];
+
+	nodes_set_own(&d->nodes, own, addr_local_endpoints(own, NODES_MAX_OWN, d->cfg->port));
+}
+
 static void on_tick(struct loop_timer *t)
 {
 	struct invpnd *d = container_of(t, struct invpnd, tick);
 	uint64_t now = loop_clock_ms();
 	size_t expired;
 
+	/* addresses come and go (DHCP, a new interface): every 10 s is enough */
+	if (now / DAEMON_TICK_MS % 10 == 0)
+		refresh_own_endpoints(d);
 	link_check_timeouts(&d->links, now);
 	expired = route_expire(&d->routes, now, (uint64_t)d->cfg->route_timeout * 1000);
 	if (expired)
@@ -537,6 +548,7 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 
+	refresh_own_endpoints(d);
 	add_seeds(d);
 	if (cfg->cache && *cfg->cache) {
 		r = cache_load(&d->nodes, cfg->cache, loop_wall_ms());

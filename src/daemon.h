@@ -41,6 +41,14 @@ struct daemon_counters {
 	uint64_t drop_offload;	      /* super-frames or checksums we could not handle */
 	uint64_t full_notices;	      /* (ext) seeds that told us FULL */
 	uint64_t routes_gone;	      /* (ext) routes dropped on a GONE */
+	/* the rules for every frame (PROTOCOL: Rules), what each refused */
+	uint64_t drop_future_id;    /* a flooded frame's id too far ahead of our clock */
+	uint64_t drop_reverse_path; /* a frame for an origin from a link not on its path */
+	uint64_t drop_not_direct;   /* INFO about a linked peer from another link */
+	uint64_t drop_new_origins;  /* INFO about a new node past its link's rate */
+	uint64_t drop_routes_full;  /* INFO about a new node with no room left for it */
+	uint64_t drop_health_rate;  /* HEALTH REQUESTs past their origin's rate */
+	uint64_t drop_spoofed_src;  /* unicast with our own MAC or no node's MAC as source */
 };
 
 /* A node a GONE dropped the route to, and the newest INFO id it covered (switch.c). */

@@ -128,6 +128,10 @@ void health_collect(struct health *h, const uint8_t *body, size_t len,
 
 	if (!r)
 		return; /* late, or not ours */
+	if (!route_find(h->routes, resp->src)) {
+		r->unknown++;
+		return;
+	}
 	if (answered(r, resp->src)) {
 		r->dup++;
 		return;

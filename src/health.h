@@ -56,8 +56,9 @@ struct health_round {
 	health_done_fn *done;
 	struct health_answer *answers;
 	size_t n, cap, bytes;
-	/* answers not kept: a second one from the same node, or over a bound */
-	size_t dup, over;
+	/* answers not kept: a second one from the same node, or over a bound, or from a
+	 * node we have no route to (made up: PROTOCOL: Rules) */
+	size_t dup, over, unknown;
 	/* linked peers not asked: they sent no CAPS (original nodes, PROTOCOL: CAPS) */
 	uint8_t not_asked[HEALTH_MAX_NOT_ASKED][MAC_LEN];
 	size_t n_not_asked; /* may exceed HEALTH_MAX_NOT_ASKED: only the first are kept */

@@ -24,6 +24,7 @@
 
 #include "loop.h"
 #include "mac.h"
+#include "origin.h"
 
 struct link;
 struct link_set;
@@ -145,6 +146,8 @@ struct link {
 	uint32_t peer_caps;   /* PROTO_CAPS_* the peer sent */
 	bool peer_sent_caps;  /* a CAPS came: not an original node (PROTOCOL: CAPS) */
 	unsigned unknown_run; /* frames of unknown types in a row */
+	struct origin_bucket
+		new_origins; /* origins this link may still introduce (PROTOCOL: Rules) */
 	/* (ext) signed announcements (announce.c) */
 	bool sig_intro;		/* our replay waits for the peer's CAPS (or first frame) */
 	bool sig_observed;	/* the peer told us how it sees us (first OBSERVED only) */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "origin.h"
+
 static const char *const source_names[NODE_SRC_COUNT] = {"config", "mesh", "cache", "mdns", "dns"};
 
 const char *nodes_source_name(enum node_source s)
@@ -28,6 +30,8 @@ int nodes_init(struct nodes *n, size_t cap)
 	n->cap = cap;
 	n->next_id = 1;
 	n->dirty = false;
+	n->n_own = 0;
+	n->refused_rebind = n->refused_address = 0;
 	return 0;
 }
 
@@ -49,29 +53,73 @@ static uint64_t eviction_score(const struct node_addr *a)
 {
 	if (a->source == NODE_SRC_CONFIG || a->dialing)
 		return 0;
-	/* many failures first, then the longest since it was last seen working or learned */
-	return (uint64_t)a->fails << 48 |
+	/* never linked first (a flood of made-up addresses evicts only its own
+	 * kind), then many failures, then the longest since it was last seen
+	 * working or learned */
+	return (a->last_success_wall_ms ? 0 : 1ull << 62) | (uint64_t)a->fails << 48 |
 	       (UINT64_MAX - (a->last_success_wall_ms > a->learned_wall_ms ? a->last_success_wall_ms
 									   : a->learned_wall_ms)) >>
 		       16;
+}
+
+bool nodes_is_claim(enum node_source src)
+{
+	return src == NODE_SRC_MESH || src == NODE_SRC_MDNS || src == NODE_SRC_CACHE;
+}
+
+void nodes_set_own(struct nodes *n, const struct sockaddr_storage *own, size_t count)
+{
+	if (count > NODES_MAX_OWN)
+		count = NODES_MAX_OWN;
+	memcpy(n->own, own, count * sizeof(*own));
+	n->n_own = count;
+}
+
+int nodes_addr_verdict(const struct nodes *n, const struct sockaddr *sa)
+{
+	return (int)origin_addr_check(sa, n->own, n->n_own);
+}
+
+/*
+ * Whose word is an address's MAC? A configured seed's is the config's or
+ * the handshake's; an address whose MAC completed a handshake there keeps
+ * it. Neither changes on a claim (PROTOCOL: Rules), so that made-up MACs
+ * for real addresses cannot cut a node off after a restart.
+ */
+static bool mac_is_settled(const struct node_addr *a)
+{
+	return (a->sources & 1u << NODE_SRC_CONFIG) || (a->has_mac && a->last_success_wall_ms);
 }
 
 struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct sockaddr *sa,
 			    socklen_t salen, enum node_source src, uint64_t now_wall_ms)
 {
 	struct node_addr *slot = NULL, *victim = NULL;
+	bool claim = nodes_is_claim(src);
 
 	if (salen > sizeof(slot->sa))
 		return NULL;
+	if (claim && nodes_addr_verdict(n, sa) != ORIGIN_ADDR_OK) {
+		n->refused_address++;
+		return NULL;
+	}
 	nodes_foreach(n, a) {
 		if (!same_sockaddr(sa, salen, &a->sa, a->salen))
 			continue;
+		/* (the cache may fill in a seed's unknown MAC: cache_load offers only
+		 * what linked there) */
+		if (claim && mac && mac_is_settled(a) && (a->has_mac || src != NODE_SRC_CACHE) &&
+		    (!a->has_mac || !mac_eq(a->mac, mac))) {
+			n->refused_rebind++;
+			return a;
+		}
 		if (mac && (!a->has_mac || !mac_eq(a->mac, mac))) {
-			/* the address now belongs to this MAC */
+			/* the address now belongs to this MAC (and has not linked as it) */
 			memcpy(a->mac, mac, MAC_LEN);
 			a->has_mac = true;
 			a->fails = 0;
 			a->next_try_ms = 0;
+			a->last_success_wall_ms = 0;
 			n->dirty = true;
 		}
 		if (mac)

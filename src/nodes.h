@@ -41,6 +41,8 @@ struct node_addr {
 };
 
 #define NODES_BACKOFF_MIN_MS 1000
+/* own endpoints remembered (for "never dial ourselves", PROTOCOL: Rules) */
+#define NODES_MAX_OWN 32
 #define NODES_BACKOFF_MAX_MS 60000
 
 struct nodes {
@@ -48,6 +50,11 @@ struct nodes {
 	size_t cap;
 	uint64_t next_id;
 	bool dirty; /* something worth saving in the cache changed */
+	/* our own listening endpoints, IP and port (nodes_set_own): addresses others tell us of are never these */
+	struct sockaddr_storage own[NODES_MAX_OWN];
+	size_t n_own;
+	/* claims refused (PROTOCOL: Rules): a MAC for a protected address, an address not to dial */
+	uint64_t refused_rebind, refused_address;
 };
 
 int nodes_init(struct nodes *n, size_t cap);
@@ -55,8 +62,15 @@ void nodes_fini(struct nodes *n);
 
 /**
  * Add or refresh an address. mac may be NULL (unknown). When the table is
- * full, the least useful entry that is not from the config is replaced.
- * Returns the entry or NULL.
+ * full, the least useful entry that is not from the config is replaced
+ * (entries that never linked go first). Returns the entry or NULL.
+ *
+ * What the mesh, mDNS or the cache says (a claim, nodes_is_claim) is held
+ * to the rules of PROTOCOL.md (Rules): it never names loopback,
+ * unspecified, multicast or own addresses (NULL, refused_address++), and
+ * never changes the MAC of a configured seed or of an address whose MAC
+ * completed a handshake there (the entry is returned unchanged,
+ * refused_rebind++).
  */
 struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct sockaddr *sa,
 			    socklen_t salen, enum node_source src, uint64_t now_wall_ms);
@@ -76,6 +90,13 @@ void nodes_dial_done(struct nodes *n, uint64_t id, bool ok, const uint8_t *peer_
 struct node_addr *nodes_inbound_success(struct nodes *n, const uint8_t mac[MAC_LEN],
 					const struct sockaddr *sa, socklen_t salen,
 					uint64_t now_wall_ms);
+
+/** Does what src says about an address come from someone else (the mesh, mDNS, the cache)? */
+bool nodes_is_claim(enum node_source src);
+/** Replace the list of own endpoints (IP and listening port); at most NODES_MAX_OWN are kept. */
+void nodes_set_own(struct nodes *n, const struct sockaddr_storage *own, size_t count);
+/** May a (claimed) address be dialled? 0, or the reason it may not (enum origin_addr_verdict). */
+int nodes_addr_verdict(const struct nodes *n, const struct sockaddr *sa);
 
 /** Backoff after fails failures: exponential, capped, with +-25% jitter. */
 uint64_t nodes_backoff_ms(unsigned fails, unsigned jitter_seed);

@@ -11,6 +11,7 @@
 
 #include "dupwin.h"
 #include "mac.h"
+#include "origin.h"
 #include "proto.h"
 
 struct link;
@@ -28,6 +29,9 @@ struct route {
 	/* (ext) the node's own link count from its newest DEGREE, and that frame's id */
 	uint16_t degree;
 	int64_t degree_id;
+	/* (PROTOCOL: Rules) links that may speak for this origin, and its HEALTH REQUEST budget */
+	struct origin_upstream up;
+	struct origin_bucket hreq;
 	bool sig;	    /* (ext) learned from a verified SIGNED_INFO (announce.c) */
 	struct route *next; /* hash chain */
 };

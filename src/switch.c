@@ -13,6 +13,7 @@
 #include "health.h"
 #include "link.h"
 #include "log.h"
+#include "origin.h"
 #include "proto.h"
 #include "tap.h"
 #include "vnet.h"
@@ -303,6 +304,82 @@ static void tomb_add(struct invpnd *d, const uint8_t *mac, int64_t last_id, uint
 	t->at_ms = now;
 }
 
+/*
+ * The rules for every frame, signed or not (PROTOCOL: Rules). Each refusal
+ * is counted; the frame is dropped, the link stays up.
+ */
+static bool linked_to(const struct invpnd *d, const uint8_t *mac)
+{
+	for (const struct link *l = d->links.list; l; l = l->next) {
+		if (l->state == LINK_UP && !l->full && mac_eq(l->peer_mac, mac))
+			return true;
+	}
+	return false;
+}
+
+static bool id_in_future(struct invpnd *d, const struct link *from, uint8_t type,
+			 const uint8_t *origin, int64_t id)
+{
+	char m[MAC_STRLEN];
+
+	if (!origin_id_too_new(id, loop_wall_ms()))
+		return false;
+	d->counters.drop_future_id++;
+	log_ratelimited(&frame_rl, d->loop.now_ms, LOG_NOTICE,
+			"link %s: %s from %s with an id %lld ms ahead of our clock: dropped",
+			from->name, proto_type_name(type), mac_format(origin, m),
+			(long long)(id - (int64_t)loop_wall_ms()));
+	return true;
+}
+
+/* May this INFO teach us (or move) a route? Notes a second copy's link as upstream. */
+static bool info_allowed(struct invpnd *d, struct link *from, const struct proto_info *info)
+{
+	struct route *r = route_find(&d->routes, info->mac);
+	bool direct = mac_eq(from->peer_mac, info->mac);
+
+	if (id_in_future(d, from, PROTO_INFO, info->mac, info->id))
+		return false;
+	/* a route to a linked peer comes only from that link */
+	if (!direct && linked_to(d, info->mac)) {
+		d->counters.drop_not_direct++;
+		return false;
+	}
+	if (r) {
+		if (r->info.used && info->id == r->info.top)
+			origin_upstream_note(&r->up, from->id);
+		return true;
+	}
+	if (direct)
+		return true; /* a neighbour always fits: the reserve is for it */
+	if (!origin_route_room(d->routes.count, d->routes.max, false)) {
+		d->counters.drop_routes_full++;
+		return false;
+	}
+	if (!origin_bucket_take(&from->new_origins, d->loop.now_ms, ORIGIN_NEW_BURST,
+				ORIGIN_NEW_PER_S)) {
+		d->counters.drop_new_origins++;
+		return false;
+	}
+	return true;
+}
+
+/* A unicast frame from src, on from: is from on the path from src? */
+static bool unicast_src_ok(struct invpnd *d, const struct link *from, const uint8_t *src)
+{
+	const struct route *r;
+
+	if (mac_eq(src, d->mac) || !mac_is_node(src)) {
+		d->counters.drop_spoofed_src++;
+		return false;
+	}
+	r = route_find(&d->routes, src);
+	if (r && (r->via == from || origin_upstream_has(&r->up, from->id)))
+		return true;
+	d->counters.drop_reverse_path++;
+	return false;
+}
+
 static void handle_info(struct invpnd *d, struct link *from, const struct proto_info *info,
 			const uint8_t *wire, size_t n)
 {
@@ -310,6 +387,8 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	struct tomb *t;
 
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
+		return;
+	if (!info_allowed(d, from, info))
 		return;
 	/* (ext) a MAC seen signed is never learned unsigned (announce.c) */
 	if (!announce_unsigned_ok(d, info->mac))
@@ -327,6 +406,7 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 		d->counters.drop_duplicate++;
 		return;
 	}
+	origin_upstream_reset(&r->up, from->id);
 	if (n <= sizeof(r->info_frame)) {
 		memcpy(r->info_frame, wire, n);
 		r->info_len = (uint8_t)n;
@@ -388,20 +468,32 @@ static void on_info(struct invpnd *d, struct link *from, const uint8_t *body, si
 		handle_info(d, from, &info, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
 }
 
-/* Flooded frames are taken only from origins with a route, once each. */
-static bool accept_flooded(struct invpnd *d, const uint8_t *origin, int64_t id)
+/*
+ * Flooded frames are taken only from origins with a route, only from the
+ * link that is that route (the reverse path: checked before the duplicate
+ * window, so that a copy on another link marks nothing), with an id not
+ * far ahead of our clock, once each. The origin's route, or NULL.
+ */
+static struct route *accept_flooded(struct invpnd *d, const struct link *from, uint8_t type,
+				    const uint8_t *origin, int64_t id)
 {
 	struct route *r = route_find(&d->routes, origin);
 
 	if (!r) {
 		d->counters.drop_unknown_origin++;
-		return false;
+		return NULL;
 	}
+	if (r->via != from) {
+		d->counters.drop_reverse_path++;
+		return NULL;
+	}
+	if (id_in_future(d, from, type, origin, id))
+		return NULL;
 	if (!dupwin_is_new(dupwin_check(&r->flood, id))) {
 		d->counters.drop_duplicate++;
-		return false;
+		return NULL;
 	}
-	return true;
+	return r;
 }
 
 /* Copy a frame into the scratch buffer with our MAC appended, if len allows. */
@@ -419,12 +511,21 @@ static void on_health_req(struct invpnd *d, struct link *from, const uint8_t *bo
 {
 	struct proto_health_req req;
 	const uint8_t *wire = body - PROTO_HDR_SIZE;
+	struct route *r;
 	size_t n;
 
 	if (!decoded(d, from, PROTO_HEALTH_REQ, proto_decode_health_req(body, len, &req)))
 		return;
-	if (mac_eq(req.origin, d->mac) || !accept_flooded(d, req.origin, req.id))
+	if (mac_eq(req.origin, d->mac))
 		return;
+	r = accept_flooded(d, from, PROTO_HEALTH_REQ, req.origin, req.id);
+	if (!r)
+		return;
+	/* each request costs every node an answer: a few per origin, then one a second */
+	if (!origin_bucket_take(&r->hreq, d->loop.now_ms, ORIGIN_HREQ_BURST, ORIGIN_HREQ_PER_S)) {
+		d->counters.drop_health_rate++;
+		return;
+	}
 	health_answer(&d->health, &req);
 	if (d->cfg->no_relay)
 		return;
@@ -464,6 +565,8 @@ static void on_unicast(struct invpnd *d, struct link *from, uint8_t *body, size_
 
 	if (!decoded(d, from, PROTO_UNICAST, proto_decode_unicast(body, len, &u)))
 		return;
+	if (!unicast_src_ok(d, from, u.src))
+		return;
 	if (mac_eq(u.dst, d->mac)) {
 		tap_deliver(d, NULL, u.eth, u.eth_len);
 		return;
@@ -483,7 +586,7 @@ static void on_broadcast(struct invpnd *d, struct link *from, uint8_t *body, siz
 
 	if (!decoded(d, from, PROTO_BROADCAST, proto_decode_broadcast(body, len, &b)))
 		return;
-	if (mac_eq(b.src, d->mac) || !accept_flooded(d, b.src, b.id))
+	if (mac_eq(b.src, d->mac) || !accept_flooded(d, from, PROTO_BROADCAST, b.src, b.id))
 		return;
 	if (!d->cfg->no_relay)
 		flood(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE, false);
@@ -501,6 +604,8 @@ static void on_unicast_gso(struct invpnd *d, struct link *from, uint8_t *body, s
 	struct link *via;
 
 	if (!decoded(d, from, PROTO_UNICAST_GSO, proto_decode_unicast_gso(body, len, &gh, &u)))
+		return;
+	if (!unicast_src_ok(d, from, u.src))
 		return;
 	vnet_hdr_from_wire(gh, &h);
 	/* a peer's header is checked here before it reaches the kernel or the segmenter */
@@ -556,7 +661,8 @@ static void on_degree(struct invpnd *d, struct link *from, const uint8_t *body, 
 		return;
 	/* known nodes only, once per id: the same bounds as other floods */
 	r = route_find(&d->routes, g.mac);
-	if (!r || g.id <= r->degree_id)
+	if (!r || g.id <= r->degree_id || r->via != from ||
+	    id_in_future(d, from, PROTO_DEGREE, g.mac, g.id))
 		return;
 	r->degree = g.links;
 	r->degree_id = g.id;
@@ -591,7 +697,7 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 
 	if (!decoded(d, from, PROTO_GONE, proto_decode_gone(body, len, &g)))
 		return;
-	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, g.origin, g.id))
+	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, from, PROTO_GONE, g.origin, g.id))
 		return;
 	r = route_find(&d->routes, g.gone);
 	/* nothing newer heard from it than what origin had: it may well be dead.
@@ -837,4 +943,14 @@ void switch_note_inbound(struct invpnd *d, struct link *from, const struct proto
 	if (info_sockaddr(info, &ss, &sslen))
 		nodes_inbound_success(&d->nodes, info->mac, (struct sockaddr *)&ss, sslen,
 				      loop_wall_ms());
+}
+
+bool switch_info_allowed(struct invpnd *d, struct link *from, const struct proto_info *info)
+{
+	return info_allowed(d, from, info);
+}
+
+void switch_route_taken(struct route *r, const struct link *from)
+{
+	origin_upstream_reset(&r->up, from->id);
 }

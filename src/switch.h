@@ -15,6 +15,7 @@
 struct invpnd;
 struct link;
 struct proto_info;
+struct route;
 
 /** The TAP is readable: read a batch of frames and send them on. */
 void switch_tap_readable(struct loop_io *io, uint32_t events);
@@ -42,3 +43,10 @@ void switch_learn_address(struct invpnd *d, const struct proto_info *info);
 bool switch_tomb_blocks(struct invpnd *d, const uint8_t mac[MAC_LEN], int64_t id);
 /** An incoming link's first announcement: its address is a success (as on ANNOUNCE). */
 void switch_note_inbound(struct invpnd *d, struct link *from, const struct proto_info *info);
+/**
+ * The rules an INFO must pass to teach us (or move) a route (PROTOCOL: Rules);
+ * a copy of the newest one notes its link as upstream. false: drop it.
+ */
+bool switch_info_allowed(struct invpnd *d, struct link *from, const struct proto_info *info);
+/** route_learn moved or refreshed r from this link: it is now r's only upstream. */
+void switch_route_taken(struct route *r, const struct link *from);

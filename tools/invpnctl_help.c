@@ -39,6 +39,7 @@ struct command_help {
 	"    answers_duplicate  int  answers not kept: a node that had answered already\n" \
 	"    answers_dropped    int  answers not kept: past the round's bounds (4096\n"    \
 	"                       answers, 4 MiB)\n"                                         \
+	"    answers_unknown    int  answers not kept: from a node with no route here\n"   \
 	"    answers    [object]  one per node that answered (the first answer),\n"        \
 	"                       in arrival order:\n" ANSWER_KEYS
 

@@ -171,6 +171,12 @@ int ictl_mesh_health(struct json_object *r, const struct ictl_opts *o)
 			printf("%llu more answers were not kept (the round's limit is 4096 answers, "
 			       "4 MiB)\n",
 			       (unsigned long long)dropped);
+		if (ictl_get_u64(r, "answers_duplicate", &dropped) && dropped)
+			printf("%llu answers were not kept: a second answer from a node\n",
+			       (unsigned long long)dropped);
+		if (ictl_get_u64(r, "answers_unknown", &dropped) && dropped)
+			printf("%llu answers were not kept: from nodes with no route here\n",
+			       (unsigned long long)dropped);
 	}
 	free(v);
 	return ICTL_EXIT_OK;

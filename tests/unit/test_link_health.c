@@ -339,6 +339,21 @@ static void collect(unsigned i, int64_t id, size_t extra_routes)
 
 	assert_int_equal(proto_decode_health_resp(buf + PROTO_HDR_SIZE, n - PROTO_HDR_SIZE, &resp),
 			 0);
+	/* answers count only from nodes we have a route to (PROTOCOL: Rules) */
+	if (!route_find(&routes, resp.src))
+		route_learn(&routes, resp.src, 1, (struct link *)&routes, 0);
+	health_collect(&health, buf + PROTO_HDR_SIZE, n - PROTO_HDR_SIZE, &resp);
+}
+
+/* An answer from a node with no route here: counted as unknown, not kept. */
+static void collect_unrouted(unsigned i, int64_t id)
+{
+	static uint8_t buf[PROTO_MAX_FRAME];
+	struct proto_health_resp resp;
+	size_t n = answer(buf, sizeof(buf), i, id, 0);
+
+	assert_int_equal(proto_decode_health_resp(buf + PROTO_HDR_SIZE, n - PROTO_HDR_SIZE, &resp),
+			 0);
 	health_collect(&health, buf + PROTO_HDR_SIZE, n - PROTO_HDR_SIZE, &resp);
 }
 
@@ -348,7 +363,7 @@ static void test_health_round_bounds(void **state)
 	struct health_round r;
 	struct proto_health_resp got;
 
-	route_init(&routes, 16);
+	route_init(&routes, HEALTH_MAX_ANSWERS + 64);
 	health_init(&health, &lp, &set, &routes, self_mac, next_id);
 	done_calls = 0;
 	a->peer_sent_caps = b->peer_sent_caps = true;
@@ -368,6 +383,10 @@ static void test_health_round_bounds(void **state)
 	assert_int_equal(r.n, HEALTH_MAX_ANSWERS);
 	assert_int_equal(r.dup, 1);
 	assert_int_equal(r.over, 10);
+	/* a made-up node (no route to it): cut, and counted for the asker */
+	collect_unrouted(HEALTH_MAX_ANSWERS + 30, 777);
+	assert_int_equal(r.unknown, 1);
+	assert_int_equal(r.n, HEALTH_MAX_ANSWERS);
 	assert_int_equal(loop_run(&lp), 0);
 	assert_int_equal(done_calls, 1);
 	assert_ptr_equal(done_round, &r);
@@ -389,7 +408,7 @@ static void test_health_round_byte_budget(void **state)
 	struct health_round r;
 	size_t kept;
 
-	route_init(&routes, 16);
+	route_init(&routes, HEALTH_MAX_ANSWERS + 64);
 	health_init(&health, &lp, &set, &routes, self_mac, next_id);
 	assert_int_equal(health_round_start(&health, &r, 1000, round_done), 0);
 	/* big answers (512 routes each, ~6 KiB): the byte budget stops them first */

@@ -440,6 +440,7 @@ static void test_unicast_for_us_reaches_the_tap(void **state)
 	uint8_t got[128];
 	size_t n = unicast_wire(wire, SELF, B);
 
+	arrive_announce(b, B, 100, 41744);
 	arrive(b, wire, n);
 	assert_int_equal(tap_got(got, sizeof(got)), 60);
 	assert_memory_equal(got, M(SELF), MAC_LEN);
@@ -454,11 +455,16 @@ static void test_unicast_is_forwarded_not_reflected(void **state)
 	size_t n = unicast_wire(wire, X, B);
 
 	arrive_info(c, X, 9000, NULL, 41744);
+	arrive_announce(b, B, 100, 41744);
+	arrive_announce(c, C, 100, 41744);
 	drain(b);
+	drain(c);
 	arrive(b, wire, n);
 	expect_sent(c, PROTO_UNICAST, NULL);
 	assert_int_equal(tap_got(got, sizeof(got)), -1);
-	/* a frame for X coming from the link that is X's route goes nowhere */
+	/* a frame for X coming from the link that is X's route goes nowhere
+	 * (from C, so that the source check passes) */
+	n = unicast_wire(wire, X, C);
 	arrive(c, wire, n);
 	expect_nothing_sent(b);
 	expect_nothing_sent(c);
@@ -504,11 +510,16 @@ static void test_broadcast_is_flooded_and_delivered_once(void **state)
 	assert_int_equal(tap_got(got, sizeof(got)), 60);
 	assert_memory_equal(got, "\xff\xff\xff\xff\xff\xff", MAC_LEN);
 	assert_memory_equal(got + MAC_LEN, M(X), MAC_LEN);
-	/* the same broadcast by another path: dropped, counted */
+	/* the same broadcast again on its route: dropped, counted */
+	arrive(b, wire, n);
+	expect_nothing_sent(c);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_duplicate, 1);
+	/* by another path: not X's route, so not X's word (the reverse-path rule) */
 	arrive(c, wire, n);
 	expect_nothing_sent(b);
 	assert_int_equal(tap_got(got, sizeof(got)), -1);
-	assert_int_equal(d.counters.drop_duplicate, 1);
+	assert_int_equal(d.counters.drop_reverse_path, 1);
 }
 
 static void test_malformed_frame_closes_only_that_link(void **state)
@@ -570,9 +581,13 @@ static void test_health_request_is_answered_and_forwarded(void **state)
 	assert_int_equal(proto_decode_health_req(body, len, &fwd), 0);
 	assert_int_equal(fwd.ntrace, 1);
 	assert_memory_equal(fwd.trace, M(SELF), MAC_LEN);
-	/* asked again (another path): not answered twice */
+	/* asked again (the same path, or another): not answered twice */
+	arrive(b, wire, sizeof(wire));
 	arrive(c, wire, sizeof(wire));
 	expect_nothing_sent(b);
+	expect_nothing_sent(c);
+	assert_int_equal(d.counters.drop_duplicate, 1);
+	assert_int_equal(d.counters.drop_reverse_path, 1);
 }
 
 /* An original node (no CAPS) is never sent a 0x02 nor a 0x03 (PROTOCOL: CAPS). */
