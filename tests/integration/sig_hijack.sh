@@ -15,7 +15,8 @@
 # ahead) and id = now + 1 s (inside any clock-skew bound), with M's own
 # address. Checks: b and c keep routing to a the right way (b directly, c via
 # b) all along, unicast pings a <-> c keep working, M receives no UNICAST
-# frame, and c counted the refused claims. Without signatures (the same
+# frame, and c counted the refused claims. M also sends SIGNED INFO for a
+# signed with its own key and with a random signature: c refuses both. Without signatures (the same
 # scenario with every node at sign = no, SIG_HIJACK_UNSIGNED=1) c routes a's
 # traffic to M: that is what makes these checks able to fail.
 . "$(dirname "$0")/lib.sh"
@@ -57,11 +58,21 @@ if [ ${#SIGN[@]} -eq 0 ]; then
 fi
 check "ping a -> c before the attack" ping_ok a 10.203.0.3 5
 
-# 20 s of lies, two a second, M's own address as a's
+# 20 s of lies, four a second, M's own address as a's: unsigned INFO far
+# ahead and just ahead, and SIGNED INFO for a with ids just ahead, signed by
+# M's own (valid) key or carrying a random signature
+FORGE=$(cd "$(dirname "$0")/../tools" && pwd)/forge_sinfo.py
 steps=()
+t=$(now_ms)
 for ((i = 0; i < 20; i++)); do
+	id=$((t + 10000 + i * 1000))
+	wrong_key=$(python3 "$FORGE" --mac $MAC_A --id $id --addr 198.18.3.2 --key "$(certdir m)/node.key") ||
+		bail "forge_sinfo.py failed"
+	garbage=$(python3 "$FORGE" --mac $MAC_A --id $((id + 1)) --addr 198.18.3.2 --garbage 72)
 	steps+=("info mac=$MAC_A id=now+1000000000000 ip=198.18.3.2 port=41744"
-		"info mac=$MAC_A id=now+1000 ip=198.18.3.2 port=41744 every=1")
+		"info mac=$MAC_A id=now+1000 ip=198.18.3.2 port=41744"
+		"raw type=0x08 hex=$wrong_key"
+		"raw type=0x08 hex=$garbage every=1")
 done
 bg_ns m "$IT_WORK/m.out" python3 "$INSIDER" link --host 198.18.3.1 --cert "$(certdir m)/node.crt" \
 	--key "$(certdir m)/node.key" --ca "$(certdir m)/ca.crt" --mac $MAC_M \
@@ -98,6 +109,11 @@ check "c -> a pings answered through the attack ($replies replies, longest gap $
 check "c's route to a is still signed" signed_route c $MAC_A
 check "c refused the unsigned claims about a (unsigned_refused > 0)" \
 	[ "$(counter c unsigned_refused)" -gt 0 ]
+if [ ${#SIGN[@]} -eq 0 ]; then
+	check "c refused the 40 forged signatures (sig_bad = $(counter c sig_bad))" \
+		[ "$(counter c sig_bad)" -ge 40 ]
+	check "M's link stayed up (a bad signature is dropped, not a protocol error)" peer_up c $MAC_M
+fi
 diag "c: unsigned_refused $(counter c unsigned_refused), drop_future_id $(counter c drop_future_id), sig_ok $(counter c sig_ok), sig_bad $(counter c sig_bad)"
 bg_stop "$m_pid"
 
