@@ -30,6 +30,7 @@ static const uint8_t MAC_B[MAC_LEN] = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x02};
 static EVP_PKEY *key_ec, *key_ed, *key_rsa, *key_ca, *key_other_ca;
 static X509 *ca, *other_ca;
 static long serial = 1;
+static bool leaf_is_ca; /* make_cert: issue a CA:TRUE certificate with a MAC as its CN */
 
 static void add_ext(X509 *x, int nid, const char *value)
 {
@@ -60,7 +61,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 	n = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	add_ext(x, NID_basic_constraints, issuer ? "critical,CA:FALSE" : "critical,CA:TRUE");
+	add_ext(x, NID_basic_constraints,
+		issuer && !leaf_is_ca ? "critical,CA:FALSE" : "critical,CA:TRUE");
 	if (!issuer_key)
 		issuer_key = key;
 	assert_true(X509_sign(x, issuer_key, md_for(issuer_key)) > 0);
@@ -331,11 +333,14 @@ static void test_verify_cert_like_a_handshake(void **state)
 	X509 *leaf = make_cert(key_ec, "02:00:5e:00:00:01", ca, key_ca);
 	X509 *stranger = make_cert(key_ec, "02:00:5e:00:00:01", other_ca, key_other_ca);
 	X509 *not_mac = make_cert(key_ec, "node-a", ca, key_ca);
-	X509 *as_ca = make_cert(key_ec, "02:00:5e:00:00:01", NULL, NULL);
+	X509 *self = make_cert(key_ec, "02:00:5e:00:00:01", NULL, NULL), *as_ca;
 	X509_CRL *empty = crl_revoking(NULL), *revoking = crl_revoking(leaf);
 	struct tls t;
 	char why[256];
 
+	leaf_is_ca = true;
+	as_ca = make_cert(key_ec, "02:00:5e:00:00:01", ca, key_ca);
+	leaf_is_ca = false;
 	tls_with(&t, NULL);
 	assert_int_equal(tls_verify_cert(&t, leaf, MAC_A, why, sizeof(why)), 0);
 	assert_int_equal(tls_verify_cert(&t, leaf, NULL, why, sizeof(why)), 0);
@@ -346,8 +351,11 @@ static void test_verify_cert_like_a_handshake(void **state)
 	assert_int_equal(tls_verify_cert(&t, stranger, MAC_A, why, sizeof(why)), -EINVAL);
 	assert_int_equal(tls_verify_cert(&t, not_mac, NULL, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "is not a MAC address"));
-	/* a self-signed CA certificate is no node's */
+	/* a self-signed one is not from our CA */
+	assert_int_equal(tls_verify_cert(&t, self, MAC_A, why, sizeof(why)), -EINVAL);
+	/* our policy, as in a handshake: a CA certificate is no node's, even from our CA */
 	assert_int_equal(tls_verify_cert(&t, as_ca, MAC_A, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "is a CA certificate"));
 	tls_fini(&t);
 
 	/* the CRL */
@@ -365,6 +373,7 @@ static void test_verify_cert_like_a_handshake(void **state)
 	X509_free(stranger);
 	X509_free(not_mac);
 	X509_free(as_ca);
+	X509_free(self);
 }
 
 static void mac_n(uint8_t mac[MAC_LEN], unsigned i)
