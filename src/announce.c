@@ -346,9 +346,12 @@ void announce_round(struct invpnd *d, int64_t id)
 		return;
 	/* peers that never sent CAPS: originals, whose replay is due */
 	for (struct link *l = d->links.list, *next; l; l = next) {
+		/* up_ms is read fresh, the loop's now_ms at the start of the round */
+		uint64_t now = loop_clock_ms();
+
 		next = l->next; /* the gate may close l */
-		if (l->state == LINK_UP && l->sig_intro &&
-		    d->loop.now_ms - l->up_ms >= ANNOUNCE_INTRO_MS)
+		if (l->state == LINK_UP && l->sig_intro && now > l->up_ms &&
+		    now - l->up_ms >= ANNOUNCE_INTRO_MS)
 			announce_gate(d, l, PROTO_ANNOUNCE);
 	}
 	key = SSL_CTX_get0_privatekey(d->tls.ctx);
