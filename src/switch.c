@@ -407,6 +407,7 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 		return;
 	}
 	origin_upstream_reset(&r->up, from->id);
+	r->sig = false; /* (ext) learned unsigned (only where announce_unsigned_ok let it) */
 	if (n <= sizeof(r->info_frame)) {
 		memcpy(r->info_frame, wire, n);
 		r->info_len = (uint8_t)n;
