@@ -335,7 +335,10 @@ static size_t own_addrs(struct invpnd *d, struct sigproto_addr *out)
 void announce_round(struct invpnd *d, int64_t id)
 {
 	struct announce *a = A(d);
-	struct sigproto_sinfo s = {.id = id, .port = d->cfg->port};
+	/* port 0: takes no incoming links, nobody should dial it (no_incoming, no_relay) */
+	struct sigproto_sinfo s = {.id = id,
+				   .port = d->cfg->no_incoming || d->cfg->no_relay ? 0
+										   : d->cfg->port};
 	EVP_PKEY *key;
 	uint8_t sig[SIGPROTO_MAX_SIG];
 	const uint8_t *tbs;
@@ -358,7 +361,7 @@ void announce_round(struct invpnd *d, int64_t id)
 	memcpy(s.mac, d->mac, MAC_LEN);
 	s.caps = PROTO_CAPS_MESH | PROTO_CAPS_SIGN | (d->tap.vnet ? PROTO_CAPS_GSO : 0);
 	/* a node nobody should dial announces no address (as its unsigned INFO) */
-	if (!d->cfg->no_incoming && !d->cfg->no_relay)
+	if (s.port)
 		s.naddr = own_addrs(d, s.addr);
 	off = sigproto_encode_sinfo_start(a->own, sizeof(a->own), &s);
 	if (off < 0 || !key)
@@ -584,9 +587,15 @@ void announce_on_sinfo(struct invpnd *d, struct link *from, const uint8_t *body,
 					"link %s: SIGNED INFO for %s does not verify against its "
 					"certificate: dropped",
 					from->name, mac_format(s.mac, m));
-			/* it may have a new certificate: ask, unless a link shows us its own */
-			if (!e->pins)
+			/*
+			 * It may have a new certificate (renewed): ask, now and then,
+			 * unless a link of ours shows us its current one.
+			 */
+			if (!e->pins &&
+			    (!e->reask_ms || d->loop.now_ms - e->reask_ms >= ANNOUNCE_REASK_MS)) {
+				e->reask_ms = d->loop.now_ms;
 				ask_cert(d, from, s.mac, wire, n, s.id);
+			}
 			return;
 		}
 		a->c.sig_ok++;
@@ -636,6 +645,7 @@ void announce_on_cert(struct invpnd *d, struct link *from, const uint8_t *body, 
 {
 	struct announce *a = A(d);
 	struct announce_pending *p = NULL;
+	struct cert_entry *e;
 	struct sigproto_cert c;
 	const unsigned char *q;
 	char why[256], m[MAC_STRLEN];
@@ -675,6 +685,14 @@ void announce_on_cert(struct invpnd *d, struct link *from, const uint8_t *body, 
 				mac_format(c.origin, m), why);
 		X509_free(cert);
 		return; /* the request stays: it times out and is asked again */
+	}
+	/* the certificate we had already: the frame that made us ask stays refused */
+	e = certstore_find(&a->certs, c.origin);
+	if (e && X509_cmp(e->cert, cert) == 0) {
+		X509_free(cert);
+		free(p->frame);
+		memset(p, 0, sizeof(*p));
+		return;
 	}
 	if (!certstore_put(&a->certs, c.origin, cert, false, d->loop.now_ms)) {
 		X509_free(cert);

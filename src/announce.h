@@ -31,6 +31,8 @@ struct route;
 #define ANNOUNCE_REQ_PER_S 64
 /* per link and second: signature verifications plus certificates sent */
 #define ANNOUNCE_LINK_WORK 256
+/* a SIGNED INFO that does not verify against a cached certificate asks anew at most this often */
+#define ANNOUNCE_REASK_MS 60000
 /* a link whose peer sent no CAPS this long after the handshake is taken as an original */
 #define ANNOUNCE_INTRO_MS 3000
 

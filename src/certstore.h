@@ -29,6 +29,7 @@ struct cert_entry {
 	uint8_t *frame;
 	size_t frame_len;
 	int64_t frame_id;
+	uint64_t reask_ms;	 /* announce.c: when a bad signature last made us ask again */
 	struct cert_entry *next; /* hash chain */
 };
 
