@@ -263,9 +263,20 @@ int ictl_show_status(struct json_object *r, const struct ictl_opts *o)
 	static const struct {
 		const char *key, *label;
 	} drops[] = {
-		{"drop_foreign_src", "foreign source"},	   {"drop_no_route", "no route"},
-		{"drop_queue_full", "queue full"},	   {"drop_duplicate", "duplicate"},
-		{"drop_unknown_origin", "unknown origin"}, {"drop_tap_write", "TAP write failed"},
+		{"drop_foreign_src", "foreign source"},
+		{"drop_no_route", "no route"},
+		{"drop_queue_full", "queue full"},
+		{"drop_duplicate", "duplicate"},
+		{"drop_unknown_origin", "unknown origin"},
+		{"drop_tap_write", "TAP write failed"},
+		/* the rules for every frame (PROTOCOL.md: Rules) */
+		{"drop_future_id", "id in the future"},
+		{"drop_reverse_path", "not on the path"},
+		{"drop_not_direct", "neighbour via another"},
+		{"drop_new_origins", "new-origin rate"},
+		{"drop_routes_full", "route table full"},
+		{"drop_health_rate", "health rate"},
+		{"drop_spoofed_src", "spoofed source"},
 	};
 	struct json_object *cnt = ictl_get(r, "counters"), *dns = ictl_get_array(r, "dns");
 	struct ictl_table *t;

@@ -54,7 +54,7 @@ check "a -> b ping" ping_ok a 10.201.0.2 3
 
 # gso.py OUT DST_MAC SRC_MAC - every hostile frame, framed, into OUT
 cat >"$IT_WORK/gso.py" <<'EOF'
-import struct, sys
+import struct, sys, time
 out, dst, src = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), bytes.fromhex(sys.argv[3].replace(":", ""))
 
 def vnet(flags, gso_type, hdr_len, gso_size, csum_start, csum_offset):
@@ -86,6 +86,9 @@ cases = [
     vnet(NEEDS_CSUM, TCPV4, 54, 1400, 34, 16) + tcp4(b"g" * 5000, sport=40001),  # good: 4 segments
 ]
 with open(out, "wb") as f:
+    # m speaks for itself first: frames from a node with no route are refused
+    # (PROTOCOL.md: Rules, the reverse path)
+    f.write(struct.pack("!HBBq6sH", 18, 0x00, 1, int(time.time() * 1000), src, 41744))
     for body in cases:
         assert len(body) + 1 <= 65535
         f.write(frame(body))

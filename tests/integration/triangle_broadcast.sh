@@ -13,12 +13,14 @@
 #            a ------- b
 #             \       /        a floods its ARP request to b and c; each
 #              \     /         forwards it to the other, which must drop
-#                 c            that second copy as a duplicate.
+#                 c            that second copy (as a duplicate, or as not
+#                              coming on its route to a: the reverse-path rule).
 #
 # One ARP request (arping -c 1) for a non-existent overlay address leaves a.
 # tcpdump on each TAP (inbound) counts it: b and c exactly once, a never.
 # The daemon counters agree: tap_tx_frames +1 on b and on c, and
-# drop_duplicate shows the second copy dropped (see below for who drops). IPv6 is off in these namespaces and announcements are slowed to
+# drop_duplicate + drop_reverse_path shows the second copy dropped (see below
+# for who drops). IPv6 is off in these namespaces and announcements are slowed to
 # one a minute so that no other flooded frame moves the counters meanwhile.
 . "$(dirname "$0")/lib.sh"
 it_init tcpdump arping
@@ -59,7 +61,7 @@ done
 snap() {
 	local n
 	for n in a b c; do
-		ctl $n status | jq -r '[.counters.tap_tx_frames, .counters.drop_duplicate,
+		ctl $n status | jq -r '[.counters.tap_tx_frames, .counters.drop_duplicate + .counters.drop_reverse_path,
 			.counters.tap_rx_frames] | @tsv'
 	done
 }
@@ -91,7 +93,7 @@ done
 declare -A tx0=() dup0=() rx0=()
 for n in a b c; do
 	read -r tx0[$n] dup0[$n] rx0[$n] < <(ctl $n status | jq -r \
-		'[.counters.tap_tx_frames, .counters.drop_duplicate, .counters.tap_rx_frames] | @tsv')
+		'[.counters.tap_tx_frames, .counters.drop_duplicate + .counters.drop_reverse_path, .counters.tap_rx_frames] | @tsv')
 done
 
 nsx a arping -c 1 -w 1 -I "$IT_TAP" 10.201.0.99 >"$IT_WORK/arping.out" 2>&1
@@ -112,14 +114,15 @@ check "a's TAP never got its own broadcast back ($(count a))" [ "$(count a)" -eq
 
 # Who drops what depends on which copy wins each race: normally b and c each
 # get a's copy first, forward it to each other and each drop the other's
-# (b +1, c +1). If one of them, say c, gets b's relayed copy before a's own,
+# (b +1, c +1; as drop_reverse_path: the copy from the other is not on the
+# route to a, which is the direct link). If one of them, say c, gets b's relayed copy before a's own,
 # c forwards it to a (which drops its own broadcast without counting it) and
 # then drops a's copy (c +1, b +0). Either way b and c deliver it once and
 # at least one duplicate is counted.
 declare -A ddup=()
 for n in a b c; do
 	read -r tx dup rx < <(ctl $n status | jq -r \
-		'[.counters.tap_tx_frames, .counters.drop_duplicate, .counters.tap_rx_frames] | @tsv')
+		'[.counters.tap_tx_frames, .counters.drop_duplicate + .counters.drop_reverse_path, .counters.tap_rx_frames] | @tsv')
 	dtx=$((tx - tx0[$n])) ddup[$n]=$((dup - dup0[$n])) drx=$((rx - rx0[$n]))
 	diag "$n: tap_tx_frames +$dtx, drop_duplicate +${ddup[$n]}, tap_rx_frames +$drx"
 	case $n in

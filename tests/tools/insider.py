@@ -44,10 +44,12 @@ Verbs:
     info mac= id= ip= port=    0x01 (ip empty or "none": iptype 0)
     hreq origin= id= [trace=N] 0x02 with N made-up trace MACs
     hresp dst= src= id= size=  0x03 padded with routes to about size bytes
-    unicast dst= src= [ethsrc=] [ethertype=] [hex=|len=]
-                               0x80; the Ethernet frame's source MAC is src
-                               unless ethsrc says otherwise (the frame *is*
-                               dst, src, ...: ethsrc is only for 0x81)
+    unicast dst= src= [ethertype=] [hex=|len=]
+                               0x80 (its body is the Ethernet frame: src is
+                               its source MAC)
+    gso dst= src= [ethertype=] [hex=|len=]
+                               0x82 with an all-zero offload header (a plain
+                               frame), to see that it is checked like 0x80
     bcast src= id= [ethertype=] [hex=|len=]
                                0x81
     raw type=0xTT hex=         any frame
@@ -158,6 +160,9 @@ def build(verb, kw, v, n):
     if verb == "unicast":
         src = v.mac(kw["src"], n)
         return frame(0x80, v.mac(kw["dst"], n) + src + eth_rest(kw))
+    if verb == "gso":
+        src = v.mac(kw["src"], n)
+        return frame(0x82, bytes(10) + v.mac(kw["dst"], n) + src + eth_rest(kw))
     if verb == "bcast":
         return frame(0x81, struct.pack("!q6s", v.id(kw.get("id", "now")), v.mac(kw["src"], n)) +
                      eth_rest(kw))

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "addr.h"
 #include "cache.h"
 #include "nodes.h"
 
@@ -775,6 +776,105 @@ static void test_cache_tmp_symlink(void **state)
 	nodes_fini(&n);
 }
 
+/* ---- the rules for claims (PROTOCOL.md: Rules) ---- */
+
+static void test_claims_never_rebind(void **state)
+{
+	struct tmp *t = *state;
+	const uint8_t real[MAC_LEN] = {0x02, 0, 0, 0, 0, 0x0a};
+	const uint8_t fake[MAC_LEN] = {0x02, 0x66, 0, 0, 0, 0x01};
+	struct node_addr *seed, *linked, *free_one, *a;
+	struct nodes n, back;
+
+	assert_int_equal(nodes_init(&n, 16), 0);
+	/* a seed given as host:port, one that linked as real, one only claimed */
+	seed = add(&n, NULL, v4("198.18.1.1", 41744), NODE_SRC_CONFIG, 1);
+	linked = add(&n, real, v4("198.18.1.2", 41744), NODE_SRC_MESH, 1);
+	linked->dialing = true;
+	nodes_dial_done(&n, linked->id, true, real, 10, 1000);
+	free_one = add(&n, real, v4("198.18.1.3", 41744), NODE_SRC_MESH, 1);
+	/* the mesh and mDNS say all three belong to fake */
+	for (int src = NODE_SRC_MESH; src <= NODE_SRC_MDNS; src += NODE_SRC_MDNS - NODE_SRC_MESH) {
+		assert_ptr_equal(add(&n, fake, v4("198.18.1.1", 41744), src, 2), seed);
+		assert_ptr_equal(add(&n, fake, v4("198.18.1.2", 41744), src, 2), linked);
+	}
+	assert_false(seed->has_mac);
+	assert_false(seed->verify_mac);
+	assert_memory_equal(linked->mac, real, MAC_LEN);
+	assert_int_equal(n.refused_rebind, 4);
+	/* an address that never linked is the claim's to name (as before) */
+	assert_ptr_equal(add(&n, fake, v4("198.18.1.3", 41744), NODE_SRC_MESH, 2), free_one);
+	assert_memory_equal(free_one->mac, fake, MAC_LEN);
+	assert_int_equal(free_one->last_success_wall_ms, 0);
+	/* the config itself may name the seed */
+	add(&n, real, v4("198.18.1.1", 41744), NODE_SRC_CONFIG, 3);
+	assert_memory_equal(seed->mac, real, MAC_LEN);
+
+	/* the cache names a seed only with the record of a link there */
+	assert_int_equal(cache_save(&n, t->path), 0);
+	assert_int_equal(nodes_init(&back, 16), 0);
+	add(&back, NULL, v4("198.18.1.3", 41744), NODE_SRC_CONFIG, 1); /* fake, never linked */
+	add(&back, NULL, v4("198.18.1.2", 41744), NODE_SRC_CONFIG, 1); /* real, linked */
+	assert_int_equal(cache_load(&back, t->path, 5000), 2);
+	a = find(&back, v4("198.18.1.3", 41744));
+	assert_false(a->has_mac);
+	a = find(&back, v4("198.18.1.2", 41744));
+	assert_true(a->has_mac);
+	assert_memory_equal(a->mac, real, MAC_LEN);
+	nodes_fini(&back);
+	nodes_fini(&n);
+}
+
+static void test_claims_never_name_special_addresses(void **state)
+{
+	const uint8_t m[MAC_LEN] = {0x02, 0, 0, 0, 0, 0x0b};
+	struct sockaddr_storage own;
+	struct nodes n;
+
+	(void)state;
+	assert_int_equal(nodes_init(&n, 16), 0);
+	addr_from_string(&own, "198.18.1.9", 41744);
+	nodes_set_own(&n, &own, 1);
+	assert_null(add(&n, m, v4("127.0.0.1", 41744), NODE_SRC_MESH, 1));
+	assert_null(add(&n, m, v6("::1", 41744), NODE_SRC_MDNS, 1));
+	assert_null(add(&n, m, v4("0.0.0.0", 41744), NODE_SRC_MESH, 1));
+	assert_null(add(&n, m, v4("239.1.2.3", 41744), NODE_SRC_CACHE, 1));
+	assert_null(add(&n, m, v4("198.18.1.9", 41744), NODE_SRC_MESH, 1));
+	assert_int_equal(n.refused_address, 5);
+	assert_int_equal(count(&n), 0);
+	/* what the operator configured (or DNS names) is dialled as given */
+	assert_non_null(add(&n, NULL, v4("127.0.0.1", 41744), NODE_SRC_CONFIG, 1));
+	assert_non_null(add(&n, NULL, v4("127.0.0.2", 41744), NODE_SRC_DNS, 1));
+	assert_non_null(add(&n, m, v4("198.18.1.9", 41745), NODE_SRC_MESH, 1));
+	assert_int_equal(count(&n), 3);
+	nodes_fini(&n);
+}
+
+static void test_made_up_addresses_evict_their_own_kind(void **state)
+{
+	struct nodes n;
+	struct node_addr *good;
+	uint8_t m[MAC_LEN] = {0x02, 0, 0, 0, 0, 0};
+	char ip[32];
+
+	(void)state;
+	assert_int_equal(nodes_init(&n, 8), 0);
+	m[5] = 1;
+	good = add(&n, m, v4("198.18.2.1", 41744), NODE_SRC_MESH, 1);
+	good->dialing = true;
+	nodes_dial_done(&n, good->id, true, m, 1, 2);
+	/* a flood of made-up nodes, each newer than the one that linked */
+	for (int i = 0; i < 100; i++) {
+		m[4] = (uint8_t)(i >> 8);
+		m[5] = (uint8_t)(i + 2);
+		snprintf(ip, sizeof(ip), "198.18.3.%d", i + 1);
+		add(&n, m, v4(ip, 41744), NODE_SRC_MESH, (uint64_t)1000 + (uint64_t)i);
+	}
+	assert_non_null(find(&n, v4("198.18.2.1", 41744)));
+	assert_int_equal(count(&n), 8);
+	nodes_fini(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +889,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_tmp_symlink, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_cache_parse_line),
 		cmocka_unit_test_setup_teardown(test_inbound_success, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_claims_never_rebind, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_claims_never_name_special_addresses),
+		cmocka_unit_test(test_made_up_addresses_evict_their_own_kind),
 	};
 
 	return cmocka_run_group_tests_name("nodes_cache", tests, NULL, NULL);

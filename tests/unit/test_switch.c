@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "daemon.h"
 #include "link.h"
+#include "origin.h"
 #include "proto.h"
 #include "route.h"
 #include "switch.h"
@@ -617,6 +618,204 @@ static void test_health_never_to_original_nodes(void **state)
 	expect_nothing_sent(c);
 }
 
+/* ---- the rules for every frame (PROTOCOL.md: Rules) ----------------------- */
+
+static size_t hreq_wire(uint8_t *wire, const char *origin, int64_t id)
+{
+	struct proto_health_req req = {.id = id};
+	int w;
+
+	memcpy(req.origin, M(origin), MAC_LEN);
+	w = proto_encode_health_req(wire, PROTO_HDR_SIZE + PROTO_HREQ_FIXED, &req);
+	assert_true(w > 0);
+	return (size_t)w;
+}
+
+static void test_route_to_a_neighbour_only_from_its_link(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+
+	(void)state;
+	/* c says B is behind it, with a newer id: B is linked, so only b speaks for B */
+	arrive_info(c, B, 5000, NULL, 41744);
+	assert_null(route_lookup(&d.routes, M(B)));
+	assert_int_equal(d.counters.drop_not_direct, 1);
+	arrive_announce(b, B, 100, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	arrive_info(c, B, 6000, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	assert_int_equal(d.counters.drop_not_direct, 2);
+}
+
+static void test_far_future_ids_are_refused(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	int64_t now = (int64_t)loop_wall_ms(), future = now + ORIGIN_MAX_SKEW_MS + 5000;
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n;
+
+	(void)state;
+	arrive_info(b, X, future, NULL, 41744);
+	assert_null(route_lookup(&d.routes, M(X)));
+	arrive_info(b, X, now, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b);
+	drain(c);
+	/* a far-future broadcast would push X's window ahead and silence X */
+	n = broadcast_wire(wire, X, future);
+	arrive(b, wire, n);
+	expect_nothing_sent(c);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	n = hreq_wire(wire, X, future);
+	arrive(b, wire, n);
+	expect_nothing_sent(b);
+	assert_int_equal(d.counters.drop_future_id, 3);
+	/* X's real broadcasts still pass */
+	n = broadcast_wire(wire, X, now + 1);
+	arrive(b, wire, n);
+	expect_sent(c, PROTO_BROADCAST, NULL);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	/* within the bound is not refused */
+	n = broadcast_wire(wire, X, now + ORIGIN_MAX_SKEW_MS - 1000);
+	arrive(b, wire, n);
+	expect_sent(c, PROTO_BROADCAST, NULL);
+	assert_int_equal(d.counters.drop_future_id, 3);
+}
+
+static void test_unicast_only_from_the_path_of_its_source(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = unicast_wire(wire, SELF, X);
+
+	(void)state;
+	/* no route to X: nobody can speak for X */
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	arrive_info(b, X, 9000, NULL, 41744);
+	/* X is behind b: c may not speak for X */
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_reverse_path, 2);
+	arrive(b, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	/* c delivered a copy of X's newest INFO: c is on a path from X (an
+	 * asymmetric route), and stays so for one more INFO */
+	arrive_info(c, X, 9000, NULL, 41744);
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	arrive_info(b, X, 9100, NULL, 41744);
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	arrive_info(b, X, 9200, NULL, 41744);
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_reverse_path, 3);
+	/* nobody speaks as us, nor as a group address */
+	drain(b);
+	drain(c);
+	n = unicast_wire(wire, X, SELF);
+	arrive(b, wire, n);
+	n = unicast_wire(wire, SELF, "03:00:00:00:00:01");
+	arrive(b, wire, n);
+	expect_nothing_sent(c);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_spoofed_src, 2);
+}
+
+static void test_new_origins_per_link_are_bounded(void **state)
+{
+	struct link *b, *c;
+	char mac[MAC_STRLEN];
+	size_t kept;
+
+	(void)state;
+	route_fini(&d.routes);
+	route_init(&d.routes, 4096);
+	b = fake_link(B, "198.18.0.2", 41744);
+	c = fake_link(C, "198.18.0.3", 41744);
+	/* b makes up 600 nodes at once: a burst is taken, the rest refused */
+	for (int i = 0; i < 600; i++) {
+		snprintf(mac, sizeof(mac), "02:66:00:00:%02x:%02x", i >> 8, i & 0xff);
+		arrive_info(b, mac, 1000, NULL, 41744);
+	}
+	kept = d.routes.count;
+	assert_int_equal(kept, ORIGIN_NEW_BURST);
+	assert_int_equal(d.counters.drop_new_origins, 600 - ORIGIN_NEW_BURST);
+	/* another link is not held back by b's budget */
+	arrive_info(c, X, 1000, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), c);
+	/* b gets more as time passes: 64 a second */
+	d.loop.now_ms += 1000;
+	for (int i = 600; i < 700; i++) {
+		snprintf(mac, sizeof(mac), "02:66:00:00:%02x:%02x", i >> 8, i & 0xff);
+		arrive_info(b, mac, 1000, NULL, 41744);
+	}
+	assert_int_equal(d.routes.count, kept + 1 + ORIGIN_NEW_PER_S);
+}
+
+static void test_a_full_table_keeps_room_for_neighbours(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c;
+	char mac[MAC_STRLEN];
+
+	(void)state;
+	/* the test table holds 64: 48 for nodes far away, the rest for neighbours */
+	for (int i = 0; i < 64; i++) {
+		snprintf(mac, sizeof(mac), "02:66:00:00:00:%02x", i);
+		arrive_info(b, mac, 1000, NULL, 41744);
+	}
+	assert_int_equal(d.routes.count, 48);
+	assert_int_equal(d.counters.drop_routes_full, 16);
+	/* a neighbour still fits, and nothing was evicted for it */
+	c = fake_link(C, "198.18.0.3", 41744);
+	arrive_announce(c, C, 100, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(C)), c);
+	assert_int_equal(d.routes.count, 49);
+	assert_non_null(route_find(&d.routes, M("02:66:00:00:00:00")));
+}
+
+static void test_health_requests_are_rate_limited_per_origin(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_HREQ_FIXED];
+	int answered = 0;
+	size_t len;
+	uint8_t type;
+	const uint8_t *body;
+
+	(void)state;
+	b->peer_sent_caps = c->peer_sent_caps = true;
+	arrive_info(b, X, 9000, NULL, 41744);
+	drain(b);
+	drain(c);
+	for (int i = 0; i < 10; i++) {
+		hreq_wire(wire, X, 7000 + i);
+		arrive(b, wire, sizeof(wire));
+	}
+	while (sent(b, &type, &body, &len))
+		answered += type == PROTO_HEALTH_RESP;
+	assert_int_equal(answered, ORIGIN_HREQ_BURST);
+	assert_int_equal(d.counters.drop_health_rate, 10 - ORIGIN_HREQ_BURST);
+	/* one a second after that */
+	d.loop.now_ms += 1000;
+	hreq_wire(wire, X, 7100);
+	arrive(b, wire, sizeof(wire));
+	expect_sent(b, PROTO_HEALTH_RESP, NULL);
+	/* a forged request (from a link that is not X's route) is neither answered nor counted
+	 * against X */
+	drain(b);
+	drain(c);
+	hreq_wire(wire, X, 7200);
+	arrive(c, wire, sizeof(wire));
+	expect_nothing_sent(b);
+	expect_nothing_sent(c);
+	assert_int_equal(d.counters.drop_reverse_path, 1);
+	assert_int_equal(d.counters.drop_health_rate, 10 - ORIGIN_HREQ_BURST);
+	(void)len;
+}
+
 /* ---- back-pressure -------------------------------------------------------- */
 
 static void test_data_past_half_full_marks_the_set_filling(void **state)
@@ -665,6 +864,12 @@ int main(void)
 		T(test_caps_are_remembered),
 		T(test_health_request_is_answered_and_forwarded),
 		T(test_health_never_to_original_nodes),
+		T(test_route_to_a_neighbour_only_from_its_link),
+		T(test_far_future_ids_are_refused),
+		T(test_unicast_only_from_the_path_of_its_source),
+		T(test_new_origins_per_link_are_bounded),
+		T(test_a_full_table_keeps_room_for_neighbours),
+		T(test_health_requests_are_rate_limited_per_origin),
 		T(test_data_past_half_full_marks_the_set_filling),
 	};
 
