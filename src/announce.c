@@ -415,6 +415,23 @@ static void ask_cert(struct invpnd *d, struct link *from, const uint8_t *mac, co
 			free_slot = q;
 	}
 	if (p && now - p->asked_ms < ANNOUNCE_ASK_MS) {
+		/*
+		 * A copy of the same frame from another link: that link is on a
+		 * path from the origin too (the reverse-path rule's upstream),
+		 * noted once the certificate has come.
+		 */
+		if (p->link_id != from->id && p->frame && p->len == n &&
+		    !memcmp(p->frame, wire, n)) {
+			for (size_t i = 0; i < ANNOUNCE_PENDING_ALSO; i++) {
+				if (p->also[i] == from->id)
+					break;
+				if (!p->also[i]) {
+					p->also[i] = from->id;
+					break;
+				}
+			}
+			return;
+		}
 		/* asked already: keep the newest frame only if it came the same way */
 		if (p->link_id == from->id && p->frame &&
 		    sigproto_decode_sinfo(p->frame + PROTO_HDR_SIZE, p->len - PROTO_HDR_SIZE,
@@ -645,6 +662,7 @@ void announce_on_cert(struct invpnd *d, struct link *from, const uint8_t *body, 
 {
 	struct announce *a = A(d);
 	struct announce_pending *p = NULL;
+	uint64_t also[ANNOUNCE_PENDING_ALSO];
 	struct cert_entry *e;
 	struct sigproto_cert c;
 	const unsigned char *q;
@@ -704,9 +722,19 @@ void announce_on_cert(struct invpnd *d, struct link *from, const uint8_t *body, 
 	frame = p->frame;
 	flen = p->len;
 	via = link_by_id(d, p->link_id);
+	memcpy(also, p->also, sizeof(also));
 	memset(p, 0, sizeof(*p));
-	if (frame && via)
+	if (frame && via) {
 		announce_on_sinfo(d, via, frame + PROTO_HDR_SIZE, flen - PROTO_HDR_SIZE);
+		/* the copies from other links: duplicates now, which note their links */
+		for (size_t i = 0; i < ANNOUNCE_PENDING_ALSO && also[i]; i++) {
+			struct link *l = link_by_id(d, also[i]);
+
+			if (l)
+				announce_on_sinfo(d, l, frame + PROTO_HDR_SIZE,
+						  flen - PROTO_HDR_SIZE);
+		}
+	}
 	free(frame);
 }
 

@@ -25,6 +25,8 @@ struct route;
 #define ANNOUNCE_CERTS 4096
 /* origins waiting for their certificate at once; further unknown origins are dropped */
 #define ANNOUNCE_PENDING 32
+/* per waiting origin, the other links whose copy of its frame is remembered */
+#define ANNOUNCE_PENDING_ALSO 8
 /* a CERT_REQ unanswered this long may be asked again (of the next link to name it) */
 #define ANNOUNCE_ASK_MS 3000
 /* CERT_REQs sent per second in all */
@@ -56,6 +58,8 @@ struct announce_pending {
 	uint64_t asked_ms;
 	uint8_t *frame; /* the SIGNED_INFO that named it (whole wire frame), or NULL */
 	size_t len;
+	/* other links that delivered the same frame meanwhile: paths from the origin too */
+	uint64_t also[ANNOUNCE_PENDING_ALSO];
 };
 
 struct announce {
