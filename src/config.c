@@ -67,6 +67,8 @@ static const struct key_def keys[] = {
 	 "TAP interface name template", NULL},
 	UINT(mtu, 68, 65000, "TAP MTU"),
 	BOOL(offload, "TAP offloads: 64 KiB TCP frames to peers that take them"),
+	BOOL(sign, "sign our announcements, verify others' (peers that take them)"),
+	BOOL(require_signed, "refuse unsigned origins and peers that do not sign"),
 	STR(control, "control socket path"),
 	UINT(announce_interval, 1, 3600, "seconds between announcements"),
 	UINT(route_timeout, 1, 86400, "seconds a route lives without a fresh INFO"),
@@ -92,6 +94,7 @@ void config_init(struct config *c)
 	c->port = CONFIG_DEFAULT_PORT;
 	c->mdns = true;
 	c->offload = true;
+	c->sign = true;
 	c->cache = strdup("/var/lib/invpn/peers.cache");
 	c->min_links = 2;
 	c->max_links = 16;
@@ -521,6 +524,9 @@ int config_parse_text(struct config *c, const char *text, size_t len, const char
 
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
+	if (c->require_signed && !c->sign)
+		return fail(err, errlen, "configuration", "require_signed",
+			    "needs sign = yes (a node that does not sign cannot verify others)");
 	if (c->min_links > c->max_links)
 		return fail(err, errlen, "configuration", "min_links",
 			    "%u is more than max_links (%u)", c->min_links, c->max_links);

@@ -43,6 +43,8 @@ struct config {
 	unsigned max_routes, max_nodes; /* route table and directory sizes */
 	bool no_incoming, no_relay;
 	bool offload; /* TAP offloads (TSO, checksums) and large frames to peers that take them */
+	bool sign;    /* (ext) signed self-announcements (announce.c) */
+	bool require_signed; /* refuse unsigned origins and peers that do not sign */
 	char *interface;
 	unsigned mtu;
 	char *control;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "health.h"
@@ -195,7 +196,7 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 
 static struct json_object *counters_json(const struct daemon_counters *c,
 					 const struct link_set_counters *lc,
-					 const struct nodes *nodes)
+					 const struct nodes *nodes, const struct announce *sig)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -227,6 +228,24 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "drop_spoofed_src", c->drop_spoofed_src);
 	add_u64(o, "refused_rebind", nodes->refused_rebind);
 	add_u64(o, "refused_address", nodes->refused_address);
+	if (sig) {
+		/* (ext) signed announcements (announce.h says what each counts) */
+		const struct announce_counters *s = &sig->c;
+
+		add_u64(o, "sig_ok", s->sig_ok);
+		add_u64(o, "sig_cached", s->sig_cached);
+		add_u64(o, "sig_bad", s->sig_bad);
+		add_u64(o, "sig_no_cert", s->sig_no_cert);
+		add_u64(o, "sig_over_budget", s->sig_over_budget);
+		add_u64(o, "cert_req_sent", s->cert_req_sent);
+		add_u64(o, "cert_sent", s->cert_sent);
+		add_u64(o, "cert_ok", s->cert_ok);
+		add_u64(o, "cert_bad", s->cert_bad);
+		add_u64(o, "cert_unasked", s->cert_unasked);
+		add_u64(o, "unsigned_refused", s->unsigned_refused);
+		add_u64(o, "certs_cached", sig->certs.count);
+		add_u64(o, "certs_evicted", sig->certs.evicted);
+	}
 	return o;
 }
 
@@ -315,7 +334,8 @@ static void do_status(struct client *c)
 	}
 	json_object_object_add(o, "mdns", mdns_json(d));
 	json_object_object_add(o, "dns", dns_json(d));
-	json_object_object_add(o, "counters", counters_json(&d->counters, &d->links.c, &d->nodes));
+	json_object_object_add(o, "counters",
+			       counters_json(&d->counters, &d->links.c, &d->nodes, d->sig));
 	client_reply(c, o);
 }
 
@@ -375,6 +395,7 @@ static void dump_route(const struct route *r, void *arg)
 	json_object_object_add(o, "mac", json_mac(r->mac));
 	json_object_object_add(o, "via", json_mac(r->via->peer_mac));
 	json_object_object_add(o, "via_address", json_object_new_string(addr));
+	json_object_object_add(o, "signed", json_object_new_boolean(r->sig));
 	add_u64(o, "age_s", (rd->now - r->learned_ms) / 1000);
 	add_u64(o, "updated_s", (rd->now - r->updated_ms) / 1000);
 	json_object_array_add(rd->arr, o);

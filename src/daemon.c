@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "autoconnect.h"
+#include "announce.h"
 #include "cache.h"
 #include "control.h"
 #include "discovery.h"
@@ -48,6 +49,7 @@ void daemon_save_cache(struct invpnd *d)
 	else
 		d->nodes.dirty = false;
 	d->last_cache_write_ms = loop_clock_ms();
+	announce_save(d, false);
 }
 
 static void on_accept_resume(struct loop_timer *t)
@@ -224,7 +226,8 @@ static void on_tick(struct loop_timer *t)
 		log_debug("%zu route(s) expired", expired);
 	control_tick(d, now);
 	notify_status(d);
-	if (d->nodes.dirty && now - d->last_cache_write_ms >= CACHE_SAVE_MS)
+	if ((d->nodes.dirty || (d->sig && d->sig->dirty)) &&
+	    now - d->last_cache_write_ms >= CACHE_SAVE_MS)
 		daemon_save_cache(d);
 	loop_timer_arm(&d->loop, t, DAEMON_TICK_MS, on_tick);
 }
@@ -388,6 +391,8 @@ static void apply_config(struct invpnd *d, struct config *n)
 	RESTART(n->no_incoming != c->no_incoming, "no_incoming");
 	RESTART(n->no_relay != c->no_relay, "no_relay");
 	RESTART(n->offload != c->offload, "offload");
+	RESTART(n->sign != c->sign, "sign");
+	RESTART(n->require_signed != c->require_signed, "require_signed");
 	RESTART(str_differ(n->interface, c->interface), "interface");
 	RESTART(n->mtu != c->mtu, "mtu");
 	RESTART(str_differ(n->control, c->control), "control");
@@ -453,6 +458,7 @@ void daemon_reload(struct invpnd *d)
 		link_close(l, reason);
 		closed++;
 	}
+	announce_reload(d);
 	log_notice("reloaded CA, CRL, certificate and key; %zu link(s) closed", closed);
 	tls_warn_expiry(&d->tls, 30);
 	notify_ready(d);
@@ -565,6 +571,10 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 			log_warn("%s: cannot read the peer cache: %s", cfg->cache, strerror(-r));
 	}
 	d->last_cache_write_ms = loop_clock_ms();
+	if ((r = announce_init(d)) < 0) {
+		snprintf(err, errlen, "signed announcements: %s", strerror(-r));
+		goto fail;
+	}
 	d->disc = (struct discovery_env){
 		.loop = &d->loop,
 		.nodes = &d->nodes,
@@ -617,6 +627,7 @@ void daemon_stop(struct invpnd *d)
 		close(d->signal_fd);
 	d->signal_fd = -1;
 	route_fini(&d->routes);
+	announce_fini(d);
 	nodes_fini(&d->nodes);
 	loop_fini(&d->loop);
 }

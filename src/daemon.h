@@ -16,6 +16,7 @@
 #include "tap.h"
 #include "tls.h"
 
+struct announce;
 struct control;
 struct resolve;
 struct mdns;
@@ -109,6 +110,7 @@ struct invpnd {
 	struct daemon_counters counters;
 	struct tomb tombs[DAEMON_TOMBS];
 	struct control *control;
+	struct announce *sig; /* (ext) signed announcements and certificates (announce.c) */
 	struct resolve *resolve;
 	struct mdns *mdns;
 	struct metrics_http *metrics; /* the /metrics server (metrics.c); NULL: off */

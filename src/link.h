@@ -152,6 +152,13 @@ struct link {
 	unsigned unknown_run; /* frames of unknown types in a row */
 	struct origin_bucket
 		new_origins; /* origins this link may still introduce (PROTOCOL: Rules) */
+	/* (ext) signed announcements (announce.c) */
+	bool sig_intro;		/* our replay waits for the peer's CAPS (or first frame) */
+	bool sig_observed;	/* the peer told us how it sees us (first OBSERVED only) */
+	uint8_t sig_obs_iptype; /* ... at this address */
+	uint8_t sig_obs_ip[16];
+	uint64_t sig_window_ms; /* the second that sig_work counts in */
+	unsigned sig_work;	/* verifications and certificates sent in it */
 	SSL *ssl;
 	struct sockaddr_storage addr; /* the remote end */
 	socklen_t addrlen;

@@ -43,6 +43,14 @@ static const char *known_name(uint8_t type)
 		return "FULL";
 	case PROTO_GONE:
 		return "GONE";
+	case PROTO_SIGNED_INFO:
+		return "SIGNED INFO";
+	case PROTO_CERT_REQ:
+		return "CERT REQUEST";
+	case PROTO_CERT:
+		return "CERT";
+	case PROTO_OBSERVED:
+		return "OBSERVED";
 	default:
 		return NULL;
 	}

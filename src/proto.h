@@ -22,6 +22,11 @@ enum proto_type {
 	PROTO_DEGREE = 0x05, /* (ext) flooded among CAPS_MESH peers: a node's link count */
 	PROTO_FULL = 0x06,   /* (ext) to a CAPS_MESH peer: at max_links, closing after replay */
 	PROTO_GONE = 0x07,   /* (ext) flooded among CAPS_MESH peers: lost the link to a node */
+	PROTO_SIGNED_INFO =
+		0x08,	       /* (ext) flooded among CAPS_SIGN peers: a signed INFO (sigproto.h) */
+	PROTO_CERT_REQ = 0x09, /* (ext) to a CAPS_SIGN peer: send me the certificate of a node */
+	PROTO_CERT = 0x0a,     /* (ext) to a CAPS_SIGN peer that asked: a node's certificate */
+	PROTO_OBSERVED = 0x0b, /* (ext) to a CAPS_SIGN peer: the address we see it at */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
 	PROTO_UNICAST_GSO = 0x82, /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
@@ -30,6 +35,7 @@ enum proto_type {
 /* CAPS bits */
 #define PROTO_CAPS_GSO 0x00000001u
 #define PROTO_CAPS_MESH 0x00000002u /* takes DEGREE, FULL and GONE */
+#define PROTO_CAPS_SIGN 0x00000004u /* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
 #define PROTO_DEGREE_BODY 17	    /* version, id, mac, u16 links */
 #define PROTO_FULL_BODY 1	    /* version */
 #define PROTO_GONE_BODY 29	    /* version, id, origin, gone, last_id */

@@ -32,6 +32,7 @@ struct route {
 	/* (PROTOCOL: Rules) links that may speak for this origin, and its HEALTH REQUEST budget */
 	struct origin_upstream up;
 	struct origin_bucket hreq;
+	bool sig;	    /* (ext) learned from a verified SIGNED_INFO (announce.c) */
 	struct route *next; /* hash chain */
 };
 

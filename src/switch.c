@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "announce.h"
 #include "autoconnect.h"
 #include "daemon.h"
 #include "health.h"
@@ -393,6 +394,9 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	 * (all but the peer's own: that comes only from its link) */
 	if (from->drain_ms)
 		return;
+	/* (ext) a MAC seen signed is never learned unsigned (announce.c) */
+	if (!announce_unsigned_ok(d, info->mac))
+		return;
 	t = tomb_find(d, info->mac, d->loop.now_ms);
 	if (t) {
 		if (info->id <= t->last_id) {
@@ -407,6 +411,7 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 		return;
 	}
 	origin_upstream_reset(&r->up, from->id);
+	r->sig = false; /* (ext) learned unsigned (only where announce_unsigned_ok let it) */
 	if (n <= sizeof(r->info_frame)) {
 		memcpy(r->info_frame, wire, n);
 		r->info_len = (uint8_t)n;
@@ -425,6 +430,9 @@ static void on_announce(struct invpnd *d, struct link *from, const uint8_t *body
 	int n;
 
 	if (!decoded(d, from, PROTO_ANNOUNCE, proto_decode_announce(body, len, &a)))
+		return;
+	/* (ext) a signing peer's SIGNED INFO follows its CAPS: that one counts */
+	if (announce_takes_signed(d, from))
 		return;
 	if (!mac_eq(a.mac, from->peer_mac)) {
 		/* the original let any neighbour announce any MAC (PROTOCOL.md fix) */
@@ -643,6 +651,7 @@ static void on_caps(struct invpnd *d, struct link *from, const uint8_t *body, si
 	if (decoded(d, from, PROTO_CAPS, proto_decode_caps(body, len, &caps))) {
 		from->peer_caps = caps;
 		from->peer_sent_caps = true;
+		announce_on_caps(d, from);
 	}
 }
 
@@ -718,6 +727,9 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 	/* a newcomer taken in at max_links only gets our addresses (PROTOCOL: FULL) */
 	if (from->full)
 		return;
+	/* (ext) require_signed, and a new link's replay once we know what it takes */
+	if (!announce_gate(d, from, type))
+		return;
 	switch (type) {
 	case PROTO_ANNOUNCE:
 		on_announce(d, from, body, blen);
@@ -752,6 +764,18 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 	case PROTO_GONE:
 		on_gone(d, from, body, blen);
 		break;
+	case PROTO_SIGNED_INFO:
+		announce_on_sinfo(d, from, body, blen);
+		break;
+	case PROTO_CERT_REQ:
+		announce_on_cert_req(d, from, body, blen);
+		break;
+	case PROTO_CERT:
+		announce_on_cert(d, from, body, blen);
+		break;
+	case PROTO_OBSERVED:
+		announce_on_observed(d, from, body, blen);
+		break;
 	default:
 		/* unknown types are skipped: their len says how far */
 		break;
@@ -763,22 +787,28 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 void switch_announce(struct invpnd *d)
 {
 	uint8_t wire[PROTO_INFO_MAX];
+	/* one id for the unsigned and the signed form: the same announcement */
+	int64_t id = daemon_next_id(d);
 	int n;
 
 	if (d->cfg->no_incoming || d->cfg->no_relay) {
 		/* nobody should learn an address to dial us at */
-		struct proto_info info = {.id = daemon_next_id(d), .port = d->cfg->port};
+		struct proto_info info = {.id = id, .port = d->cfg->port};
 
 		memcpy(info.mac, d->mac, MAC_LEN);
 		n = proto_encode_info(wire, sizeof(wire), &info);
 	} else {
-		struct proto_announce a = {.id = daemon_next_id(d), .port = d->cfg->port};
+		struct proto_announce a = {.id = id, .port = d->cfg->port};
 
 		memcpy(a.mac, d->mac, MAC_LEN);
 		n = proto_encode_announce(wire, sizeof(wire), &a);
 	}
-	if (n > 0)
-		flood(d, NULL, wire, (size_t)n, true);
+	/* (ext) peers that take SIGNED INFO get that instead */
+	for (struct link *l = d->links.list; n > 0 && l; l = l->next) {
+		if (l->state == LINK_UP && !l->full && !l->drain_ms && !announce_takes_signed(d, l))
+			link_send(l, wire, (size_t)n, true);
+	}
+	announce_round(d, id);
 	/* (ext) how many links we have, for dialers choosing among nodes: when
 	 * it changed, else with every DEGREE_EVERY-th announcement only (it
 	 * doubled the control frames; a node that has not heard it yet counts
@@ -799,6 +829,7 @@ void switch_announce(struct invpnd *d)
 }
 
 struct replay {
+	struct invpnd *d;
 	struct link *to;
 	uint64_t now_ms, fresh_ms;
 };
@@ -813,13 +844,25 @@ static void replay_route(const struct route *r, void *arg)
 {
 	struct replay *rp = arg;
 
-	if (r->info_len && r->via != rp->to && rp->now_ms - r->updated_ms <= rp->fresh_ms)
+	if (r->via == rp->to || rp->now_ms - r->updated_ms > rp->fresh_ms)
+		return;
+	/* (ext) a signed route goes as signed to a peer that takes it */
+	if (rp->d && announce_replay(rp->d, r, rp->to))
+		return;
+	if (r->info_len)
 		link_send(rp->to, r->info_frame, r->info_len, true);
+}
+
+void switch_replay(struct invpnd *d, struct link *l)
+{
+	struct replay rp = {d, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
+
+	route_foreach(&d->routes, replay_route, &rp);
 }
 
 void switch_link_up(struct invpnd *d, struct link *l)
 {
-	struct replay rp = {l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
+	struct replay rp = {NULL, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
 	uint32_t bits = PROTO_CAPS_MESH;
@@ -831,6 +874,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	 */
 	if (d->tap.vnet)
 		bits |= PROTO_CAPS_GSO;
+	bits |= announce_caps(d);
 	if (proto_encode_caps(caps, sizeof(caps), bits) > 0)
 		link_send(l, caps, sizeof(caps), true);
 	if (l->full) {
@@ -841,9 +885,11 @@ void switch_link_up(struct invpnd *d, struct link *l)
 			link_send(l, full, sizeof(full), true);
 		return;
 	}
+	/* (ext) its certificate; with signing on, the replay waits for its CAPS */
+	announce_link_up(d, l);
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);
-	if (!d->cfg->no_relay)
+	if (!d->cfg->no_relay && !l->sig_intro)
 		route_foreach(&d->routes, replay_route, &rp);
 }
 
@@ -872,6 +918,7 @@ void switch_link_down(struct invpnd *d, struct link *l)
 
 	if (l->full)
 		return; /* it carried nothing of ours */
+	announce_link_down(d, l);
 	if (!d->stopping)
 		send_gone(d, l);
 	n = route_drop_link(&d->routes, l);
@@ -879,4 +926,52 @@ void switch_link_down(struct invpnd *d, struct link *l)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
 	if (!d->stopping)
 		switch_announce(d);
+}
+
+/* For announce.c: the pieces of INFO handling that signed announcements share. */
+void switch_observed_info(const struct link *l, struct proto_info *info)
+{
+	observed_address(l, info);
+}
+
+void switch_learn_address(struct invpnd *d, const struct proto_info *info)
+{
+	learn_address(d, info);
+}
+
+bool switch_tomb_blocks(struct invpnd *d, const uint8_t mac[MAC_LEN], int64_t id)
+{
+	struct tomb *t = tomb_find(d, mac, d->loop.now_ms);
+
+	if (!t)
+		return false;
+	if (id <= t->last_id) {
+		d->counters.drop_duplicate++;
+		return true;
+	}
+	t->at_ms = 0; /* it spoke again: alive */
+	return false;
+}
+
+void switch_note_inbound(struct invpnd *d, struct link *from, const struct proto_info *info)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	if (from->outgoing || from->announced || from->state != LINK_UP)
+		return;
+	from->announced = true;
+	if (info_sockaddr(info, &ss, &sslen))
+		nodes_inbound_success(&d->nodes, info->mac, (struct sockaddr *)&ss, sslen,
+				      loop_wall_ms());
+}
+
+bool switch_info_allowed(struct invpnd *d, struct link *from, const struct proto_info *info)
+{
+	return info_allowed(d, from, info);
+}
+
+void switch_route_taken(struct route *r, const struct link *from)
+{
+	origin_upstream_reset(&r->up, from->id);
 }

@@ -5,13 +5,17 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "loop.h"
+#include "mac.h"
 
 struct invpnd;
 struct link;
+struct proto_info;
+struct route;
 
 /** The TAP is readable: read a batch of frames and send them on. */
 void switch_tap_readable(struct loop_io *io, uint32_t events);
@@ -27,3 +31,22 @@ void switch_link_up(struct invpnd *d, struct link *l);
 void switch_link_down(struct invpnd *d, struct link *l);
 /** Send a fresh ANNOUNCE (or an address-less INFO) on every link. */
 void switch_announce(struct invpnd *d);
+/** Send the new link l what we know (the replay of every route's announcement). */
+void switch_replay(struct invpnd *d, struct link *l);
+
+/* For signed announcements (announce.c): the INFO handling they share. */
+/** The address we see l's far end at, as an INFO's iptype and ip. */
+void switch_observed_info(const struct link *l, struct proto_info *info);
+/** Record ip:port of an INFO as a dialable address of its node. */
+void switch_learn_address(struct invpnd *d, const struct proto_info *info);
+/** Whether a GONE's tombstone refuses an announcement (mac, id) (PROTOCOL: GONE). */
+bool switch_tomb_blocks(struct invpnd *d, const uint8_t mac[MAC_LEN], int64_t id);
+/** An incoming link's first announcement: its address is a success (as on ANNOUNCE). */
+void switch_note_inbound(struct invpnd *d, struct link *from, const struct proto_info *info);
+/**
+ * The rules an INFO must pass to teach us (or move) a route (PROTOCOL: Rules);
+ * a copy of the newest one notes its link as upstream. false: drop it.
+ */
+bool switch_info_allowed(struct invpnd *d, struct link *from, const struct proto_info *info);
+/** route_learn moved or refreshed r from this link: it is now r's only upstream. */
+void switch_route_taken(struct route *r, const struct link *from);

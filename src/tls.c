@@ -573,6 +573,72 @@ fail:
 	return -EINVAL;
 }
 
+/* For a certificate that came without a handshake: the same rules as verify_cb's. */
+struct standalone {
+	const char *policy; /* our policy's refusal, if that is why it failed */
+};
+
+static int standalone_idx = -1;
+
+static int standalone_cb(int ok, X509_STORE_CTX *x)
+{
+	struct standalone *st = X509_STORE_CTX_get_ex_data(x, standalone_idx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(x);
+
+	if (ok && cur) {
+		const char *no = policy_refusal(x, cur, X509_STORE_CTX_get_error_depth(x));
+
+		if (no) {
+			if (st && !st->policy)
+				st->policy = no;
+			X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+			return 0;
+		}
+	}
+	return crl_expired_ok(ok, x);
+}
+
+int tls_verify_cert(const struct tls *t, X509 *cert, const uint8_t mac[MAC_LEN], char *why,
+		    size_t whylen)
+{
+	struct standalone st = {NULL};
+	uint8_t cn_mac[MAC_LEN];
+	X509_STORE_CTX *v;
+	int ok;
+
+	if (standalone_idx < 0)
+		standalone_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	v = X509_STORE_CTX_new();
+	if (standalone_idx < 0 || !v ||
+	    X509_STORE_CTX_init(v, SSL_CTX_get_cert_store(t->ctx), cert, NULL) != 1) {
+		X509_STORE_CTX_free(v);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	X509_STORE_CTX_set_ex_data(v, standalone_idx, &st);
+	X509_STORE_CTX_set_depth(v, TLS_VERIFY_DEPTH);
+	X509_STORE_CTX_set_verify_cb(v, standalone_cb);
+	ok = X509_verify_cert(v);
+	if (ok != 1)
+		snprintf(why, whylen, "%s",
+			 st.policy ? st.policy
+				   : X509_verify_cert_error_string(X509_STORE_CTX_get_error(v)));
+	X509_STORE_CTX_free(v);
+	ERR_clear_error();
+	if (ok != 1)
+		return -EINVAL;
+	if (tls_cert_mac(cert, cn_mac, why, whylen) < 0)
+		return -EINVAL;
+	if (mac && !mac_eq(cn_mac, mac)) {
+		char m1[MAC_STRLEN], m2[MAC_STRLEN];
+
+		snprintf(why, whylen, "certificate is for %s, not %s", mac_format(cn_mac, m1),
+			 mac_format(mac, m2));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int tls_recheck_peer(const struct tls *t, SSL *ssl, const char **why)
 {
 	X509 *peer = SSL_get0_peer_certificate(ssl);

@@ -49,6 +49,15 @@ const char *tls_failure(SSL *ssl, char *buf, size_t len);
 const char *tls_peer_label(SSL *ssl, char *buf, size_t len);
 
 /**
+ * Verify a certificate that came without a handshake (a CERT frame, the
+ * certificate cache) as a handshake would: chain to the CA file, the CRL,
+ * our policy (no CA, one CN, a unicast MAC), and, if mac is not NULL, that
+ * its CN is mac. 0, or -EINVAL with why written.
+ */
+int tls_verify_cert(const struct tls *t, X509 *cert, const uint8_t mac[MAC_LEN], char *why,
+		    size_t whylen);
+
+/**
  * Check a live session's peer certificate against the current CA and CRL
  * (after a reload). 0, or -EINVAL with *why set.
  */

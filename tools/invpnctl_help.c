@@ -125,7 +125,14 @@ static const struct command_help commands[] = {
 		"      drop_spoofed_src     unicast frames with our own or a group source MAC\n"
 		"      refused_rebind       claims of another MAC for a seed or a linked address\n"
 		"      refused_address      claimed addresses never dialled (loopback, own, ...)\n"
-		"      links_refused        links refused (limits, identity)\n",
+		"      links_refused        links refused (limits, identity)\n"
+		"      sig_ok, sig_bad      signed announcements verified, and refused (bad\n"
+		"                           signature); sig_cached: taken again unverified\n"
+		"      sig_no_cert          ... from an origin whose certificate was asked for\n"
+		"      cert_ok, cert_bad    certificates fetched and verified, and refused\n"
+		"      unsigned_refused     unsigned announcements about a MAC seen signed\n"
+		"                           (or any, with require_signed)\n"
+		"      certs_cached         certificates held (direct peers and fetched)\n",
 	},
 	{
 		"peers",
@@ -173,6 +180,7 @@ static const struct command_help commands[] = {
 		"      mac           string  the destination node\n"
 		"      via           string  the peer (next hop) frames for it are sent to\n"
 		"      via_address   string  that peer's address\n"
+		"      signed        bool    learned from a verified signed announcement\n"
 		"      age_s         int     seconds since the route was learned\n"
 		"      updated_s     int     seconds since it was last refreshed\n",
 	},

@@ -211,6 +211,8 @@ static const struct key_case key_cases[] = {
 	 {"", "a/b", "a%s", "a%d%d", "abcdefghijklmnop", "a b"}},
 	{"mtu", {"68", "1500", "65000"}, {"67", "65001", "", "1e3"}},
 	{"offload", {"yes", "no"}, {"auto", ""}},
+	{"sign", {"yes", "no"}, {"auto", ""}},
+	{"require_signed", {"yes", "no"}, {"maybe", ""}},
 	{"control", {"/run/x.sock"}, {""}},
 	{"announce_interval", {"1", "3600"}, {"0", "3601", ""}},
 	{"route_timeout", {"1", "86400"}, {"0", "86401", ""}},
@@ -508,6 +510,16 @@ static void test_validate(void **state)
 	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "configuration: min_links: 6 is more than max_links (5)");
 	c.min_links = 0;
+
+	/* require_signed without signing could verify nothing */
+	c.require_signed = true;
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	c.sign = false;
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "require_signed: needs sign = yes"));
+	c.require_signed = false;
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	c.sign = true;
 
 	c.announce_interval = 10;
 	c.link_timeout = 10;
