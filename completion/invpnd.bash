@@ -10,8 +10,8 @@
 # PATH, as for a user whose PATH has no sbin), the list below is used.
 
 _invpnd_builtin_keys='--key --cert --ca --crl --port --listen --init --srv --mdns --cache
-    --min_links --max_links --no_incoming --no_relay --interface --mtu --offload
-    --control --announce_interval --route_timeout --link_timeout --log_level
+    --min_links --max_links --max_routes --max_nodes --no_incoming --no_relay --interface --mtu
+    --offload --sign --require_signed --control --announce_interval --route_timeout --link_timeout --log_level
     --user --group --up --down --metrics'
 
 _invpnd_keys()
@@ -59,14 +59,14 @@ _invpnd()
                     COMPREPLY=($(compgen -c -- "$cur"))
                     return
                     ;;
-                mdns | no_incoming | no_relay | offload)
+                mdns | no_incoming | no_relay | offload | sign | require_signed)
                     # a flag: a value may follow, or (alone, meaning yes) the next option
                     if [[ $cur != -* ]]; then
                         COMPREPLY=($(compgen -W 'yes no' -- "$cur"))
                         return
                     fi
                     ;;
-                port | listen | init | srv | min_links | max_links | interface | mtu | \
+                port | listen | init | srv | min_links | max_links | max_routes | max_nodes | interface | mtu | \
                     announce_interval | route_timeout | link_timeout | metrics)
                     # a number, an address, a host or a name: nothing to offer
                     return

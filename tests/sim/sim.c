@@ -190,6 +190,9 @@ static void node_start(struct sim_node *n)
 	config_fini(&n->cfg);
 	config_init(&n->cfg);
 	n->cfg.mdns = false;
+	/* no keys here: signed announcements are not simulated (their bytes are
+	 * bench/sigbench's figures); nodes announce unsigned, as sign = no */
+	n->cfg.sign = false;
 	free(n->cfg.cache);
 	n->cfg.cache = NULL; /* no peer cache: the seed is all a node knows (as mesh_scale) */
 	sim_node_addr(opt_star ? (n->idx ? 0 : 1) : (n->idx + sim.n - 1) % sim.n, &sa, SIM_PORT);
