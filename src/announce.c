@@ -499,13 +499,24 @@ static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigpr
 	uint8_t uwire[PROTO_INFO_MAX];
 	int un;
 
-	/* a signed announcement always wins over an unsigned one, whatever its id */
-	if (r && !r->sig)
+	uint16_t degree = 0;
+	int64_t degree_id = 0;
+
+	/* a signed announcement always wins over an unsigned one, whatever its id;
+	 * what DEGREE said stays (it comes seldom: autoconnect weighs by it) */
+	if (r && !r->sig) {
+		degree = r->degree;
+		degree_id = r->degree_id;
 		route_remove(&d->routes, r);
+	}
 	r = route_learn(&d->routes, s->mac, s->id, from, d->loop.now_ms);
 	if (!r) {
 		d->counters.drop_duplicate++;
 		return;
+	}
+	if (degree_id > r->degree_id) {
+		r->degree = degree;
+		r->degree_id = degree_id;
 	}
 	r->sig = true;
 	switch_route_taken(r, from);

@@ -23,14 +23,15 @@ struct route;
 
 /* certificates kept at most (direct peers and fetched ones; as many as routes) */
 #define ANNOUNCE_CERTS 4096
-/* origins waiting for their certificate at once; further unknown origins are dropped */
-#define ANNOUNCE_PENDING 32
+/* origins waiting for their certificate at once (a node joining a mesh of a few
+ * hundred asks for all in its first round); further unknown origins are dropped */
+#define ANNOUNCE_PENDING 256
 /* per waiting origin, the other links whose copy of its frame is remembered */
 #define ANNOUNCE_PENDING_ALSO 8
 /* a CERT_REQ unanswered this long may be asked again (of the next link to name it) */
 #define ANNOUNCE_ASK_MS 3000
 /* CERT_REQs sent per second in all */
-#define ANNOUNCE_REQ_PER_S 64
+#define ANNOUNCE_REQ_PER_S 256
 /* per link and second: signature verifications plus certificates sent */
 #define ANNOUNCE_LINK_WORK 256
 /* a SIGNED INFO that does not verify against a cached certificate asks anew at most this often */

@@ -895,37 +895,53 @@ void switch_link_up(struct invpnd *d, struct link *l)
 
 /* (ext) We lost our link to a node: say so, so that routes to it that heard
  * nothing newer go now rather than after route_timeout (PROTOCOL: GONE). */
-static void send_gone(struct invpnd *d, const struct link *l)
+/*
+ * The GONE for a closed link's peer, if we had its route over that link, in
+ * wire (and a tomb here: old copies of its INFO, replays, do not bring the
+ * route back). false if there is nothing to say.
+ */
+static bool make_gone(struct invpnd *d, const struct link *l,
+		      uint8_t wire[PROTO_HDR_SIZE + PROTO_GONE_BODY])
 {
 	const struct route *r = route_find(&d->routes, l->peer_mac);
 	struct proto_gone g = {.id = daemon_next_id(d)};
-	uint8_t wire[PROTO_HDR_SIZE + PROTO_GONE_BODY];
 
 	if (!r || r->via != l || !r->info.used)
-		return;
+		return false;
 	g.last_id = r->info.top;
 	memcpy(g.origin, d->mac, MAC_LEN);
 	memcpy(g.gone, l->peer_mac, MAC_LEN);
-	if (proto_encode_gone(wire, sizeof(wire), &g) > 0)
-		flood_mesh(d, l, wire, sizeof(wire));
-	/* and old copies of its INFO (replays) do not bring the route back here */
+	if (proto_encode_gone(wire, PROTO_HDR_SIZE + PROTO_GONE_BODY, &g) <= 0)
+		return false;
 	tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+	return true;
 }
 
 void switch_link_down(struct invpnd *d, struct link *l)
 {
+	uint8_t gone[PROTO_HDR_SIZE + PROTO_GONE_BODY];
+	bool say_gone = false;
 	size_t n;
 
 	if (l->full)
 		return; /* it carried nothing of ours */
 	announce_link_down(d, l);
 	if (!d->stopping)
-		send_gone(d, l);
+		say_gone = make_gone(d, l, gone);
 	n = route_drop_link(&d->routes, l);
 	if (n)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
-	if (!d->stopping)
-		switch_announce(d);
+	if (d->stopping)
+		return;
+	switch_announce(d);
+	/*
+	 * The GONE goes after our fresh INFO, on every link: a node whose route
+	 * to us went through the closed link (or through a node that died with
+	 * it) takes a GONE only from its route to us (the reverse path), and
+	 * that route is what the INFO just ahead of it brings.
+	 */
+	if (say_gone)
+		flood_mesh(d, l, gone, sizeof(gone));
 }
 
 /* For announce.c: the pieces of INFO handling that signed announcements share. */
