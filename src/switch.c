@@ -908,6 +908,11 @@ static bool make_gone(struct invpnd *d, const struct link *l,
 
 	if (!r || r->via != l || !r->info.used)
 		return false;
+	/* another link to the same peer (a duplicate closed, a re-dial): not gone */
+	for (const struct link *o = d->links.list; o; o = o->next) {
+		if (o != l && o->state == LINK_UP && !o->full && mac_eq(o->peer_mac, l->peer_mac))
+			return false;
+	}
 	g.last_id = r->info.top;
 	memcpy(g.origin, d->mac, MAC_LEN);
 	memcpy(g.gone, l->peer_mac, MAC_LEN);
@@ -933,15 +938,10 @@ void switch_link_down(struct invpnd *d, struct link *l)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
 	if (d->stopping)
 		return;
-	switch_announce(d);
-	/*
-	 * The GONE goes after our fresh INFO, on every link: a node whose route
-	 * to us went through the closed link (or through a node that died with
-	 * it) takes a GONE only from its route to us (the reverse path), and
-	 * that route is what the INFO just ahead of it brings.
-	 */
+	/* before our fresh announcement: see PROTOCOL.md (0x07 GONE) for why */
 	if (say_gone)
 		flood_mesh(d, l, gone, sizeof(gone));
+	switch_announce(d);
 }
 
 /* For announce.c: the pieces of INFO handling that signed announcements share. */
