@@ -74,6 +74,8 @@ static void pop(struct sim_ev *out)
 
 	*out = sim.heap[0];
 	sim.heap[0] = sim.heap[--sim.heap_len];
+	/* the vacated slot keeps no copy of a pointer the caller will free */
+	sim.heap[sim.heap_len] = (struct sim_ev){0};
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 
