@@ -256,6 +256,13 @@ int main(int argc, char **argv)
 		config_fini(&cfg);
 		return EXIT_CONFIG;
 	}
+	if (privdrop_resolve(&drop, cfg.user, cfg.group, err, sizeof(err)) < 0) {
+		fprintf(stderr, "invpnd: %s\n", err);
+		tls_fini(&d.tls);
+		config_fini(&cfg);
+		return EXIT_CONFIG;
+	}
+	/* after the user lookup: -n also says when `user` names nobody */
 	if (cl.check_only) {
 		char mac[MAC_STRLEN];
 
@@ -263,12 +270,6 @@ int main(int argc, char **argv)
 		tls_fini(&d.tls);
 		config_fini(&cfg);
 		return 0;
-	}
-	if (privdrop_resolve(&drop, cfg.user, cfg.group, err, sizeof(err)) < 0) {
-		fprintf(stderr, "invpnd: %s\n", err);
-		tls_fini(&d.tls);
-		config_fini(&cfg);
-		return EXIT_CONFIG;
 	}
 	raise_fd_limit();
 	/* a SIGUSR2 re-exec is handed the TAP: it is already detached, if it ever was */

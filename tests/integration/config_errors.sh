@@ -117,6 +117,7 @@ expect 1 "command line: --init: '02:00:5e:zz:00:01@198.18.9.1': bad MAC" \
 expect 1 "min_links: 5 is more than max_links \(3\)" "flags: --min-links 5 --max-links 3" \
 	--min-links 5 --max-links 3
 expect 1 "user: 'invpn-no-such-user'" "flag: unknown --user" --user invpn-no-such-user
+expect 1 "user: 'invpn-no-such-user'" "flag: unknown --user, then -n" --user invpn-no-such-user -n
 # a word after a boolean flag is its value, not a stray argument
 expect 1 "command line: --mdns: 'maybe' is not yes or no\$" "flag: --mdns maybe" --mdns maybe
 expect 1 "command line: --mdns: 'maybe' is not yes or no\$" "flag: --mdns maybe, then -n" \
