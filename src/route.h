@@ -36,16 +36,18 @@ struct route {
 	struct route *next; /* hash chain */
 };
 
-#define ROUTE_BUCKETS 256
-
 struct route_table {
-	struct route *buckets[ROUTE_BUCKETS];
+	/* hash chains: a power of two, at least max / 2 (so a full table's
+	 * chains are 2 long on average), allocated by route_init */
+	struct route **buckets;
+	size_t nbuckets;
 	size_t count;
 	size_t max; /* entries at most; INFO about further nodes is dropped */
 };
 
-void route_init(struct route_table *rt, size_t max);
-/** Free every entry. */
+/** An empty table for at most max routes; 0 or -ENOMEM. */
+int route_init(struct route_table *rt, size_t max);
+/** Free every entry and the buckets; the table may be initialised again. */
 void route_fini(struct route_table *rt);
 
 struct route *route_find(const struct route_table *rt, const uint8_t mac[MAC_LEN]);
