@@ -19,10 +19,10 @@ sizes=${SIM_SIZES:-"1000 10000"}
 scenarios=${SIM_SCENARIOS:-"start churn partition"}
 cap=${SIM_CAP:-900}       # wall seconds per run
 lock=${SIM_LOCK:-/work/heavy.lock}
-# address space per run, GiB: a whole mesh's routes cost N^2 x 376 bytes
+# address space per run, GiB: a whole mesh's routes cost N^2 x 224 bytes
 mem_gb=${SIM_MEM_GB:-12}
 # above this many nodes, routes are capped per node (the daemon's own cap is
-# 4096, 1.5 MB of routes per node: 15 GB at 10 000 nodes); such a run cannot
+# 4096, 0.9 MB of routes per node: 9 GB at 10 000 nodes); such a run cannot
 # converge and says what the link graph and the start look like
 big_route_max=${SIM_ROUTE_MAX:-1024}
 out=bench/results/sim-$(date +%Y%m%d-%H%M%S)

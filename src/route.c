@@ -67,13 +67,22 @@ struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], in
 		rt->count++;
 	}
 	/* only the first copy of a newer announcement moves the route */
-	if (dupwin_check(&r->info, id) != DUPWIN_NEWEST)
+	if (r->info.used && id <= r->info.top)
 		return NULL;
+	r->info.used = true;
+	r->info.top = id;
 	if (r->via != link)
 		r->learned_ms = now_ms;
 	r->via = link;
 	r->updated_ms = now_ms;
 	return r;
+}
+
+struct dupwin *route_flood_window(struct route *r)
+{
+	if (!r->flood)
+		r->flood = calloc(1, sizeof(*r->flood));
+	return r->flood;
 }
 
 static size_t remove_if(struct route_table *rt, bool (*pred)(const struct route *, const void *),
@@ -89,6 +98,7 @@ static size_t remove_if(struct route_table *rt, bool (*pred)(const struct route 
 
 			if (pred(r, arg)) {
 				*pp = r->next;
+				free(r->flood);
 				free(r);
 				rt->count--;
 				n++;
