@@ -34,7 +34,16 @@ for n in $sizes; do
 	# 30 s later, then 30 s to merge; a 10 000-node run rarely gets that far
 	args=(--nodes "$n" --seed 1 --event-at 30 --every 1)
 	[ "$n" -gt 2000 ] && args+=(--every 5)
-	[ "$n" -gt 4096 ] && args+=(--route-max "$big_route_max")
+	# above the daemon's default max_routes (4096): max_routes = N (a
+	# whole mesh) when N^2 routes at 240 bytes and 0.6 MB per node fit the
+	# address space, else the cap (the run cannot converge then)
+	if [ "$n" -gt 4096 ]; then
+		if [ $((n * n * 240 + n * 600000)) -lt $((mem_gb * 1024 * 1024 * 1024 * 9 / 10)) ]; then
+			args+=(--route-max "$n")
+		else
+			args+=(--route-max "$big_route_max")
+		fi
+	fi
 	for sc in $scenarios; do
 		until=90
 		[ "$sc" = start ] && until=30
