@@ -19,10 +19,10 @@ sizes=${SIM_SIZES:-"1000 10000"}
 scenarios=${SIM_SCENARIOS:-"start churn partition"}
 cap=${SIM_CAP:-900}       # wall seconds per run
 lock=${SIM_LOCK:-/work/heavy.lock}
-# address space per run, GiB: a whole mesh's routes cost N^2 x 376 bytes
+# address space per run, GiB: a whole mesh's routes cost N^2 x 224 bytes
 mem_gb=${SIM_MEM_GB:-12}
 # above this many nodes, routes are capped per node (the daemon's own cap is
-# 4096, 1.5 MB of routes per node: 15 GB at 10 000 nodes); such a run cannot
+# 4096, 0.9 MB of routes per node: 9 GB at 10 000 nodes); such a run cannot
 # converge and says what the link graph and the start look like
 big_route_max=${SIM_ROUTE_MAX:-1024}
 out=bench/results/sim-$(date +%Y%m%d-%H%M%S)
@@ -34,7 +34,16 @@ for n in $sizes; do
 	# 30 s later, then 30 s to merge; a 10 000-node run rarely gets that far
 	args=(--nodes "$n" --seed 1 --event-at 30 --every 1)
 	[ "$n" -gt 2000 ] && args+=(--every 5)
-	[ "$n" -gt 4096 ] && args+=(--route-max "$big_route_max")
+	# above the daemon's default max_routes (4096): max_routes = N (a
+	# whole mesh) when N^2 routes at 240 bytes and 0.6 MB per node fit the
+	# address space, else the cap (the run cannot converge then)
+	if [ "$n" -gt 4096 ]; then
+		if [ $((n * n * 240 + n * 600000)) -lt $((mem_gb * 1024 * 1024 * 1024 * 9 / 10)) ]; then
+			args+=(--route-max "$n")
+		else
+			args+=(--route-max "$big_route_max")
+		fi
+	fi
 	for sc in $scenarios; do
 		until=90
 		[ "$sc" = start ] && until=30

@@ -1,6 +1,7 @@
 #include "autoconnect.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -38,16 +39,53 @@ static bool mac_busy(const struct invpnd *d, const uint8_t mac[MAC_LEN])
 	return false;
 }
 
-static bool dialling_mac(const struct nodes *n, const uint8_t mac[MAC_LEN])
+/*
+ * The MACs of the directory entries being dialled, collected once per pick()
+ * (not by a scan of the directory for each entry: that was O(D^2) per run).
+ * Dials are few (bounded by max_links); past the array, the scan is the fallback.
+ */
+#define DIALLING_MAX 32
+
+struct dialling {
+	size_t n;
+	bool overflow;
+	uint8_t mac[DIALLING_MAX][MAC_LEN];
+};
+
+static void dialling_collect(const struct nodes *n, struct dialling *s)
 {
+	s->n = 0;
+	s->overflow = false;
 	nodes_foreach(n, a) {
-		if (a->dialing && a->has_mac && mac_eq(a->mac, mac))
+		if (!a->dialing || !a->has_mac)
+			continue;
+		if (s->n == DIALLING_MAX) {
+			s->overflow = true;
+			return;
+		}
+		memcpy(s->mac[s->n++], a->mac, MAC_LEN);
+	}
+}
+
+static bool dialling_mac(const struct nodes *n, const struct dialling *s,
+			 const uint8_t mac[MAC_LEN])
+{
+	if (s->overflow) {
+		nodes_foreach(n, a) {
+			if (a->dialing && a->has_mac && mac_eq(a->mac, mac))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (mac_eq(s->mac[i], mac))
 			return true;
 	}
 	return false;
 }
 
-static bool eligible(const struct invpnd *d, const struct node_addr *a, uint64_t now)
+static bool eligible(const struct invpnd *d, const struct dialling *s, const struct node_addr *a,
+		     uint64_t now)
 {
 	if (a->dialing || a->next_try_ms > now)
 		return false;
@@ -57,7 +95,8 @@ static bool eligible(const struct invpnd *d, const struct node_addr *a, uint64_t
 		return false;
 	if (!a->has_mac)
 		return true;
-	return !mac_eq(a->mac, d->mac) && !mac_busy(d, a->mac) && !dialling_mac(&d->nodes, a->mac);
+	return !mac_eq(a->mac, d->mac) && !mac_busy(d, a->mac) &&
+	       !dialling_mac(&d->nodes, s, a->mac);
 }
 
 /* How many links the node behind an address says it has (PROTOCOL: DEGREE). */
@@ -108,13 +147,15 @@ static struct node_addr *pick(struct invpnd *d, uint64_t now, enum want w, size_
 	unsigned best_fails = ~0u;
 	uint64_t total = 0, r;
 	size_t n = 0;
+	struct dialling s;
 
+	dialling_collect(&d->nodes, &s);
 	nodes_foreach(&d->nodes, a) {
-		if (eligible(d, a, now) && wanted(d, a, w) && a->fails < best_fails)
+		if (eligible(d, &s, a, now) && wanted(d, a, w) && a->fails < best_fails)
 			best_fails = a->fails;
 	}
 	nodes_foreach(&d->nodes, a) {
-		if (eligible(d, a, now) && wanted(d, a, w) && a->fails == best_fails) {
+		if (eligible(d, &s, a, now) && wanted(d, a, w) && a->fails == best_fails) {
 			total += weight(d, a, now);
 			n++;
 		}
@@ -125,7 +166,7 @@ static struct node_addr *pick(struct invpnd *d, uint64_t now, enum want w, size_
 		return NULL;
 	r = ((uint64_t)random() << 31 | (uint64_t)random()) % total;
 	nodes_foreach(&d->nodes, a) {
-		if (eligible(d, a, now) && wanted(d, a, w) && a->fails == best_fails) {
+		if (eligible(d, &s, a, now) && wanted(d, a, w) && a->fails == best_fails) {
 			uint32_t wt = weight(d, a, now);
 
 			if (r < wt)

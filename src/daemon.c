@@ -514,8 +514,8 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 	health_init(&d->health, &d->loop, &d->links, &d->routes, d->mac, health_next_id);
 	d->signal_fd = -1;
 	d->tap.fd = -1;
-	route_init(&d->routes, cfg->max_routes);
-	if ((r = nodes_init(&d->nodes, cfg->max_nodes)) < 0 || (r = loop_init(&d->loop)) < 0) {
+	if ((r = route_init(&d->routes, cfg->max_routes)) < 0 ||
+	    (r = nodes_init(&d->nodes, cfg->max_nodes)) < 0 || (r = loop_init(&d->loop)) < 0) {
 		snprintf(err, errlen, "start: %s", strerror(-r));
 		return r;
 	}

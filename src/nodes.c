@@ -24,10 +24,22 @@ int nodes_source_parse(const char *name)
 
 int nodes_init(struct nodes *n, size_t cap)
 {
-	n->v = calloc(cap, sizeof(*n->v));
-	if (!n->v)
+	if (cap >= NODES_NONE / 2)
+		return -EINVAL;
+	n->nbuckets = 2;
+	while (n->nbuckets < 2 * cap)
+		n->nbuckets *= 2;
+	n->v = calloc(cap ? cap : 1, sizeof(*n->v));
+	n->addr_head = malloc(n->nbuckets * sizeof(*n->addr_head));
+	n->addr_next = malloc((cap ? cap : 1) * sizeof(*n->addr_next));
+	if (!n->v || !n->addr_head || !n->addr_next) {
+		nodes_fini(n);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n->nbuckets; i++)
+		n->addr_head[i] = NODES_NONE;
 	n->cap = cap;
+	n->used = 0;
 	n->next_id = 1;
 	n->dirty = false;
 	n->n_own = 0;
@@ -38,8 +50,41 @@ int nodes_init(struct nodes *n, size_t cap)
 void nodes_fini(struct nodes *n)
 {
 	free(n->v);
+	free(n->addr_head);
+	free(n->addr_next);
 	n->v = NULL;
-	n->cap = 0;
+	n->addr_head = n->addr_next = NULL;
+	n->cap = n->used = 0;
+}
+
+/* FNV-1a over the address as compared (same_sockaddr: salen bytes) */
+static size_t addr_bucket(const struct nodes *n, const void *sa, socklen_t salen)
+{
+	const uint8_t *p = sa;
+	uint32_t h = 2166136261u;
+
+	for (socklen_t i = 0; i < salen; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h & (n->nbuckets - 1);
+}
+
+static void index_add(struct nodes *n, struct node_addr *a)
+{
+	size_t b = addr_bucket(n, &a->sa, a->salen), i = (size_t)(a - n->v);
+
+	n->addr_next[i] = n->addr_head[b];
+	n->addr_head[b] = (uint32_t)i;
+}
+
+static void index_remove(struct nodes *n, const struct node_addr *a)
+{
+	uint32_t *pp = &n->addr_head[addr_bucket(n, &a->sa, a->salen)];
+	uint32_t i = (uint32_t)(a - n->v);
+
+	while (*pp != NODES_NONE && *pp != i)
+		pp = &n->addr_next[*pp];
+	if (*pp == i)
+		*pp = n->addr_next[i];
 }
 
 static bool same_sockaddr(const struct sockaddr *a, socklen_t alen,
@@ -103,7 +148,10 @@ struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct so
 		n->refused_address++;
 		return NULL;
 	}
-	nodes_foreach(n, a) {
+	for (uint32_t i = n->addr_head[addr_bucket(n, sa, salen)]; i != NODES_NONE;
+	     i = n->addr_next[i]) {
+		struct node_addr *a = &n->v[i];
+
 		if (!same_sockaddr(sa, salen, &a->sa, a->salen))
 			continue;
 		/* (the cache may fill in a seed's unknown MAC: cache_load offers only
@@ -131,20 +179,23 @@ struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct so
 			a->source = src;
 		return a;
 	}
-	for (size_t i = 0; i < n->cap; i++) {
-		struct node_addr *a = &n->v[i];
+	if (n->used < n->cap) {
+		slot = &n->v[n->used++];
+	} else {
+		/* full: a scan for the entry least worth keeping (only when a new
+		 * address comes to a full table) */
+		for (size_t i = 0; i < n->cap; i++) {
+			struct node_addr *a = &n->v[i];
 
-		if (!a->id) {
-			slot = a;
-			break;
+			if (eviction_score(a) &&
+			    (!victim || eviction_score(a) > eviction_score(victim)))
+				victim = a;
 		}
-		if (eviction_score(a) && (!victim || eviction_score(a) > eviction_score(victim)))
-			victim = a;
-	}
-	if (!slot)
+		if (!victim)
+			return NULL;
 		slot = victim;
-	if (!slot)
-		return NULL;
+		index_remove(n, slot);
+	}
 	memset(slot, 0, sizeof(*slot));
 	slot->id = n->next_id++;
 	if (mac) {
@@ -156,6 +207,7 @@ struct node_addr *nodes_add(struct nodes *n, const uint8_t *mac, const struct so
 	slot->source = src;
 	slot->sources = 1u << src;
 	slot->learned_wall_ms = now_wall_ms;
+	index_add(n, slot);
 	n->dirty = true;
 	return slot;
 }

@@ -44,10 +44,19 @@ struct node_addr {
 /* own endpoints remembered (for "never dial ourselves", PROTOCOL: Rules) */
 #define NODES_MAX_OWN 32
 #define NODES_BACKOFF_MAX_MS 60000
+#define NODES_NONE UINT32_MAX
 
 struct nodes {
 	struct node_addr *v;
 	size_t cap;
+	/* slots in use: v[0..used) (entries are replaced, never freed, so the
+	 * used ones are a prefix) */
+	size_t used;
+	/* an index by address (chained hash, slot numbers; NODES_NONE ends a
+	 * chain): nodes_add looks an address up in O(1), not by a scan */
+	uint32_t *addr_head; /* nbuckets chain heads */
+	uint32_t *addr_next; /* cap links, one per slot */
+	size_t nbuckets;     /* a power of two, >= 2 x cap */
 	uint64_t next_id;
 	bool dirty; /* something worth saving in the cache changed */
 	/* our own listening endpoints, IP and port (nodes_set_own): addresses others tell us of are never these */

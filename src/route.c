@@ -1,23 +1,39 @@
 #include "route.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-void route_init(struct route_table *rt, size_t max)
+int route_init(struct route_table *rt, size_t max)
 {
 	memset(rt, 0, sizeof(*rt));
 	rt->max = max;
+	rt->nbuckets = 16;
+	while (rt->nbuckets < max / 2)
+		rt->nbuckets *= 2;
+	rt->buckets = calloc(rt->nbuckets, sizeof(*rt->buckets));
+	if (!rt->buckets) {
+		rt->nbuckets = 0;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static unsigned bucket_of(const uint8_t mac[MAC_LEN])
+static size_t bucket_of(const struct route_table *rt, const uint8_t mac[MAC_LEN])
 {
-	/* the low bytes of a MAC are the ones that vary */
-	return (unsigned)(mac[3] * 31u + mac[4] * 7u + mac[5]) % ROUTE_BUCKETS;
+	/* FNV-1a: a MAC's bytes vary anywhere (made from a key, or a counter) */
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < MAC_LEN; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h & (rt->nbuckets - 1);
 }
 
 struct route *route_find(const struct route_table *rt, const uint8_t mac[MAC_LEN])
 {
-	for (struct route *r = rt->buckets[bucket_of(mac)]; r; r = r->next) {
+	if (!rt->nbuckets)
+		return NULL;
+	for (struct route *r = rt->buckets[bucket_of(rt, mac)]; r; r = r->next) {
 		if (mac_eq(r->mac, mac))
 			return r;
 	}
@@ -37,10 +53,11 @@ struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], in
 	struct route *r = route_find(rt, mac);
 
 	if (!r) {
-		unsigned b = bucket_of(mac);
+		size_t b;
 
-		if (rt->count >= rt->max)
+		if (rt->count >= rt->max || !rt->nbuckets)
 			return NULL;
+		b = bucket_of(rt, mac);
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return NULL;
@@ -50,8 +67,10 @@ struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], in
 		rt->count++;
 	}
 	/* only the first copy of a newer announcement moves the route */
-	if (dupwin_check(&r->info, id) != DUPWIN_NEWEST)
+	if (r->info.used && id <= r->info.top)
 		return NULL;
+	r->info.used = true;
+	r->info.top = id;
 	if (r->via != link)
 		r->learned_ms = now_ms;
 	r->via = link;
@@ -59,12 +78,19 @@ struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], in
 	return r;
 }
 
+struct dupwin *route_flood_window(struct route *r)
+{
+	if (!r->flood)
+		r->flood = calloc(1, sizeof(*r->flood));
+	return r->flood;
+}
+
 static size_t remove_if(struct route_table *rt, bool (*pred)(const struct route *, const void *),
 			const void *arg)
 {
 	size_t n = 0;
 
-	for (unsigned b = 0; b < ROUTE_BUCKETS; b++) {
+	for (size_t b = 0; b < rt->nbuckets; b++) {
 		struct route **pp = &rt->buckets[b];
 
 		while (*pp) {
@@ -72,6 +98,7 @@ static size_t remove_if(struct route_table *rt, bool (*pred)(const struct route 
 
 			if (pred(r, arg)) {
 				*pp = r->next;
+				free(r->flood);
 				free(r);
 				rt->count--;
 				n++;
@@ -129,12 +156,15 @@ static bool always(const struct route *r, const void *arg)
 void route_fini(struct route_table *rt)
 {
 	remove_if(rt, always, NULL);
+	free(rt->buckets);
+	rt->buckets = NULL;
+	rt->nbuckets = 0;
 }
 
 void route_foreach(const struct route_table *rt, void (*fn)(const struct route *r, void *arg),
 		   void *arg)
 {
-	for (unsigned b = 0; b < ROUTE_BUCKETS; b++) {
+	for (size_t b = 0; b < rt->nbuckets; b++) {
 		for (const struct route *r = rt->buckets[b]; r; r = r->next)
 			fn(r, arg);
 	}

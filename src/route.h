@@ -16,36 +16,56 @@
 
 struct link;
 
+/*
+ * Where the newest INFO from an origin stands. A route moves only on a newer
+ * one (route_learn); a late or repeated copy of an older one never moves it,
+ * so no window of older ids is needed (a 1 024-bit one was: 128 bytes each).
+ */
+struct route_newest {
+	int64_t top; /* newest id seen; valid when used */
+	bool used;
+};
+
+/*
+ * One per known node: 224 bytes (on x86-64; it was 488) plus the allocator's
+ * 16, plus 144 for the flood window of an origin that broadcast or asked
+ * for health. The fields a chain walk reads (mac, next) come first: one
+ * cache line per entry walked.
+ */
 struct route {
 	uint8_t mac[MAC_LEN];
-	struct link *via;    /* next hop; never NULL while the entry exists */
-	uint64_t learned_ms; /* when the route last moved */
-	uint64_t updated_ms; /* when the last new INFO was accepted */
-	struct dupwin info;  /* INFO ids */
-	struct dupwin flood; /* HEALTH REQUEST and BROADCAST ids */
+	uint8_t info_len;
+	bool sig;		  /* (ext) learned from a verified SIGNED_INFO (announce.c) */
+	struct route *next;	  /* hash chain */
+	struct link *via;	  /* next hop; never NULL while the entry exists */
+	uint64_t learned_ms;	  /* when the route last moved */
+	uint64_t updated_ms;	  /* when the last new INFO was accepted */
+	struct route_newest info; /* INFO ids */
+	/* HEALTH REQUEST and BROADCAST ids: allocated at the first such frame
+	 * (route_flood_window), most origins never send one */
+	struct dupwin *flood;
 	/* the last INFO accepted, as on the wire: replayed to new neighbours */
 	uint8_t info_frame[PROTO_INFO_MAX];
-	uint8_t info_len;
 	/* (ext) the node's own link count from its newest DEGREE, and that frame's id */
 	uint16_t degree;
 	int64_t degree_id;
 	/* (PROTOCOL: Rules) links that may speak for this origin, and its HEALTH REQUEST budget */
 	struct origin_upstream up;
 	struct origin_bucket hreq;
-	bool sig;	    /* (ext) learned from a verified SIGNED_INFO (announce.c) */
-	struct route *next; /* hash chain */
 };
 
-#define ROUTE_BUCKETS 256
-
 struct route_table {
-	struct route *buckets[ROUTE_BUCKETS];
+	/* hash chains: a power of two, at least max / 2 (so a full table's
+	 * chains are 2 long on average), allocated by route_init */
+	struct route **buckets;
+	size_t nbuckets;
 	size_t count;
 	size_t max; /* entries at most; INFO about further nodes is dropped */
 };
 
-void route_init(struct route_table *rt, size_t max);
-/** Free every entry. */
+/** An empty table for at most max routes; 0 or -ENOMEM. */
+int route_init(struct route_table *rt, size_t max);
+/** Free every entry and the buckets; the table may be initialised again. */
 void route_fini(struct route_table *rt);
 
 struct route *route_find(const struct route_table *rt, const uint8_t mac[MAC_LEN]);
@@ -59,6 +79,9 @@ struct link *route_lookup(const struct route_table *rt, const uint8_t mac[MAC_LE
  */
 struct route *route_learn(struct route_table *rt, const uint8_t mac[MAC_LEN], int64_t id,
 			  struct link *link, uint64_t now_ms);
+
+/** The origin's flood duplicate window (allocated on first use), or NULL if out of memory. */
+struct dupwin *route_flood_window(struct route *r);
 
 /** Remove every route through link; returns how many. */
 size_t route_drop_link(struct route_table *rt, const struct link *link);

@@ -483,6 +483,8 @@ static struct route *accept_flooded(struct invpnd *d, const struct link *from, u
 				    const uint8_t *origin, int64_t id)
 {
 	struct route *r = route_find(&d->routes, origin);
+	struct dupwin *w;
+	char m[MAC_STRLEN];
 
 	if (!r) {
 		d->counters.drop_unknown_origin++;
@@ -494,7 +496,14 @@ static struct route *accept_flooded(struct invpnd *d, const struct link *from, u
 	}
 	if (id_in_future(d, from, type, origin, id))
 		return NULL;
-	if (!dupwin_is_new(dupwin_check(&r->flood, id))) {
+	w = route_flood_window(r);
+	if (!w) {
+		log_ratelimited(&frame_rl, d->loop.now_ms, LOG_WARNING,
+				"link %s: %s from %s: no memory for its duplicate window: dropped",
+				from->name, proto_type_name(type), mac_format(origin, m));
+		return NULL;
+	}
+	if (!dupwin_is_new(dupwin_check(w, id))) {
 		d->counters.drop_duplicate++;
 		return NULL;
 	}

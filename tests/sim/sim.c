@@ -201,6 +201,9 @@ static void node_start(struct sim_node *n)
 	inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, seed, sizeof(seed));
 	set_key(&n->cfg, "init", seed);
 	n->cfg.port = SIM_PORT;
+	/* max_routes (the route table's buckets are sized from it at start) */
+	if (opt_route_max)
+		n->cfg.max_routes = (unsigned)opt_route_max;
 
 	sim_node_mac(n->idx, d->tls.mac);
 	d->tunfd = -1;
@@ -227,8 +230,6 @@ static void node_start(struct sim_node *n)
 	d->signal_fd = -1;
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	if (opt_route_max)
-		d->routes.max = (size_t)opt_route_max;
 	sim_node_after_round(n);
 }
 

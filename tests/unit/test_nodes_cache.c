@@ -243,6 +243,46 @@ static void test_eviction(void **state)
 	nodes_fini(&n);
 }
 
+/*
+ * The address index (nodes_add finds an address by hash, not by a scan):
+ * every entry is found again after any number of replacements, in a table
+ * small enough that chains are shared, and an evicted address is gone.
+ */
+static void test_address_index(void **state)
+{
+	struct nodes n;
+	struct node_addr *a, *b;
+	uint64_t id;
+
+	assert_int_equal(nodes_init(&n, 64), 0);
+	for (unsigned i = 0; i < 64; i++)
+		assert_non_null(add(&n, NULL, v4_n(i), NODE_SRC_MESH, 1 + i));
+	for (unsigned round = 0; round < 300; round++) {
+		/* a new address replaces the oldest */
+		a = add(&n, NULL, v4_n(1000 + round), NODE_SRC_MESH, 100 + round);
+		assert_non_null(a);
+		id = a->id;
+		assert_int_equal(count(&n), 64);
+		/* each entry's own address finds that entry, and adds nothing */
+		nodes_foreach(&n, e) {
+			struct addr x;
+
+			memcpy(&x.ss, &e->sa, sizeof(x.ss));
+			x.len = e->salen;
+			b = add(&n, NULL, x, NODE_SRC_MESH, 100 + round);
+			assert_ptr_equal(b, e);
+		}
+		assert_int_equal(count(&n), 64);
+		assert_non_null(nodes_get(&n, id));
+	}
+	/* the first 64 (and the early replacements) are gone: each comes back as new */
+	a = add(&n, NULL, v4_n(0), NODE_SRC_MESH, 1000);
+	assert_non_null(a);
+	assert_true(a->id > id);
+	assert_int_equal(count(&n), 64);
+	nodes_fini(&n);
+}
+
 static void test_backoff_bounds(void **state)
 {
 	const unsigned seeds[] = {0,   1,    2,	    250,	499,	    500,
@@ -880,6 +920,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_dedup),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_address_index),
 		cmocka_unit_test(test_backoff_bounds),
 		cmocka_unit_test(test_dial_done),
 		cmocka_unit_test(test_source_names),

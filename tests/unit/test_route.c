@@ -237,12 +237,49 @@ static void test_max(void **state)
 	route_fini(&rt);
 }
 
+/*
+ * The buckets grow with max (they were 256 whatever max was: a 1 000-node
+ * mesh walked chains of 4 to 16): a full table's longest chain stays short,
+ * for MACs that differ in their low bytes and for ones that differ higher up.
+ */
+static void test_buckets_scale(void **state)
+{
+	struct route_table rt;
+	uint8_t m[MAC_LEN];
+	const size_t max = 8192;
+
+	for (int high = 0; high < 2; high++) {
+		size_t longest = 0, n = 0;
+
+		assert_int_equal(route_init(&rt, max), 0);
+		assert_true(rt.nbuckets >= max / 2);
+		assert_int_equal(rt.nbuckets & (rt.nbuckets - 1), 0);
+		for (unsigned i = 0; i < max; i++) {
+			mac_n(m, high ? i << 16 : i);
+			assert_non_null(route_learn(&rt, m, 1, &link_a, 1));
+		}
+		for (size_t b = 0; b < rt.nbuckets; b++) {
+			size_t len = 0;
+
+			for (const struct route *r = rt.buckets[b]; r; r = r->next)
+				len++;
+			n += len;
+			if (len > longest)
+				longest = len;
+		}
+		assert_int_equal(n, max);
+		assert_true(longest <= 12);
+		route_fini(&rt);
+		assert_null(rt.buckets);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn),	  cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_drop_link), cmocka_unit_test(test_expire),
-		cmocka_unit_test(test_max),
+		cmocka_unit_test(test_max),	  cmocka_unit_test(test_buckets_scale),
 	};
 
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);
