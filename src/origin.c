@@ -78,6 +78,17 @@ bool origin_upstream_has(const struct origin_upstream *u, uint64_t link_id)
 	return false;
 }
 
+int64_t origin_gone_tomb_id(bool heard, int64_t top, int64_t last_id, uint64_t now_wall_ms)
+{
+	int64_t id = now_wall_ms > INT64_MAX ? INT64_MAX : (int64_t)now_wall_ms;
+
+	if (last_id < id)
+		id = last_id;
+	if (heard && top > id)
+		id = top;
+	return id;
+}
+
 /* The same IP and port (another daemon on the same host listens elsewhere). */
 static bool same_endpoint(const struct sockaddr *a, const struct sockaddr_storage *b)
 {

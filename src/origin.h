@@ -65,6 +65,15 @@ void origin_upstream_note(struct origin_upstream *u, uint64_t link_id);
 void origin_upstream_forget(struct origin_upstream *u, uint64_t link_id);
 bool origin_upstream_has(const struct origin_upstream *u, uint64_t link_id);
 
+/**
+ * (ext) The id up to which a tomb for `gone` blocks its INFO after a GONE
+ * (PROTOCOL: 0x07) with last_id, at now_wall_ms. heard/top: what our dropped
+ * route to it had taken (ids we have had are never news). Beyond that, never
+ * above our own clock: a GONE may block old copies of gone's INFO, never its
+ * next one (a far-future last_id would silence gone here for the tomb's life).
+ */
+int64_t origin_gone_tomb_id(bool heard, int64_t top, int64_t last_id, uint64_t now_wall_ms);
+
 enum origin_addr_verdict {
 	ORIGIN_ADDR_OK,
 	ORIGIN_ADDR_LOOPBACK,

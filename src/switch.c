@@ -713,15 +713,25 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 		return;
 	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, from, PROTO_GONE, g.origin, g.id))
 		return;
+	/* an INFO id origin had from gone cannot lie ahead of the clock either */
+	if (id_in_future(d, from, PROTO_GONE, g.gone, g.last_id))
+		return;
 	r = route_find(&d->routes, g.gone);
 	/* nothing newer heard from it than what origin had: it may well be dead.
 	 * If it is alive it announced afresh when it lost that link, and its
 	 * next INFO brings the route back. A direct link is proof enough. */
 	if (!r) {
-		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+		/* a tomb there (a drop, our own link) is neither raised nor renewed:
+		 * repeated GONEs could otherwise block gone's INFO for ever */
+		if (!tomb_find(d, g.gone, d->loop.now_ms))
+			tomb_add(d, g.gone,
+				 origin_gone_tomb_id(false, 0, g.last_id, loop_wall_ms()),
+				 d->loop.now_ms);
 	} else if (r->info.used && r->info.top <= g.last_id && !mac_eq(r->via->peer_mac, g.gone)) {
 		d->counters.routes_gone++;
-		tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+		tomb_add(d, g.gone,
+			 origin_gone_tomb_id(true, r->info.top, g.last_id, loop_wall_ms()),
+			 d->loop.now_ms);
 		route_remove(&d->routes, r);
 	}
 	if (!d->cfg->no_relay)

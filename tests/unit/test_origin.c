@@ -138,6 +138,19 @@ static void test_addresses_not_to_dial(void **state)
 	assert_string_equal(origin_addr_verdict_name(ORIGIN_ADDR_LOOPBACK), "a loopback address");
 }
 
+/* a GONE's last_id tombs no more than what we had and what our clock has reached */
+static void test_gone_tomb_id(void **state)
+{
+	(void)state;
+	/* honest: last_id below our clock */
+	assert_int_equal(origin_gone_tomb_id(false, 0, 1000, 5000), 1000);
+	assert_int_equal(origin_gone_tomb_id(true, 900, 1000, 5000), 1000);
+	/* a far-future last_id: capped at our clock */
+	assert_int_equal(origin_gone_tomb_id(false, 0, INT64_MAX, 5000), 5000);
+	/* what the route had is never news, even past our clock (gone's clock ahead) */
+	assert_int_equal(origin_gone_tomb_id(true, 7000, 8000, 5000), 7000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_route_reserve),
 		cmocka_unit_test(test_upstream_generations),
 		cmocka_unit_test(test_addresses_not_to_dial),
+		cmocka_unit_test(test_gone_tomb_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
