@@ -22,13 +22,10 @@ N=${1:-100}
 IDLE_S=${2:-60}
 make_ca
 mesh_make "$N" br 8
-all=()
-for ((i = 1; i <= N; i++)); do
-	all+=(m$i)
-done
+read -ra all <<<"$(mesh_names "$N")"
 t0=$(now)
 for ((i = 1; i <= N; i++)); do
-	mesh_launch m$i --init 198.18.8.$(((i + N - 2) % N + 1))
+	mesh_launch m$i --init 198.18.8.$(ring_seed "$i" "$N")
 done
 wait_for 60 mesh_answer "${all[@]}" || bail "not every node came up within 60 s"
 if ! wait_for 60 mesh_settled $((N - 1)) "${all[@]}"; then

@@ -22,17 +22,14 @@ RUNS=${RUNS:-1}
 read -ra extra <<<"${MESH_ARGS:-}"
 make_ca
 mesh_make "$N" br 9
-all=()
-for ((i = 1; i <= N; i++)); do
-	all+=(m$i)
-done
+read -ra all <<<"$(mesh_names "$N")"
 for ((run = 1; run <= RUNS; run++)); do
 	for n in "${all[@]}"; do
 		rm -f "$IT_WORK/$n.cache" "$IT_WORK/$n.cache.certs"
 	done
 	t0=$(now)
 	for ((i = 1; i <= N; i++)); do
-		mesh_launch m$i --init 198.18.9.$(((i + N - 2) % N + 1)) "${extra[@]}"
+		mesh_launch m$i --init 198.18.9.$(ring_seed "$i" "$N") "${extra[@]}"
 	done
 	wait_for 60 mesh_answer "${all[@]}" || bail "not every node came up within 60 s"
 	if wait_for 60 mesh_settled $((N - 1)) "${all[@]}"; then

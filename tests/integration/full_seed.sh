@@ -17,10 +17,7 @@ N=25
 make_ca
 mesh_make "$N" br 9
 
-all=()
-for ((i = 1; i <= N; i++)); do
-	all+=(m$i)
-done
+read -ra all <<<"$(mesh_names "$N")"
 mesh_launch m1 --max_links 4
 wait_for 20 mesh_answer m1 || bail "m1 did not come up"
 for ((i = 2; i <= N; i++)); do

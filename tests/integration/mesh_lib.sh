@@ -14,6 +14,20 @@ mesh_make() {
 	done
 }
 
+# mesh_names N - the names mesh_make gives, on one line: m1 m2 ... mN
+mesh_names() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		printf 'm%d ' "$i"
+	done
+}
+
+# ring_seed I N - the host number of node I's seed when N nodes are seeded in
+# a ring, each with the node before it (m1 with mN)
+ring_seed() {
+	echo $((($1 + $2 - 2) % $2 + 1))
+}
+
 # mesh_launch NAME [invpnd args] - like start_node, without waiting for it
 mesh_launch() {
 	local name=$1

@@ -57,7 +57,7 @@ for ((i = 1; i <= N; i++)); do
 	if ((i <= H)); then half_a+=(m$i); else half_b+=(m$i); fi
 done
 for ((i = 1; i <= N; i++)); do
-	mesh_launch m$i --init 198.18.10.$(((i + N - 2) % N + 1)) --min_links "$MIN_LINKS"
+	mesh_launch m$i --init 198.18.10.$(ring_seed "$i" "$N") --min_links "$MIN_LINKS"
 done
 wait_for 60 mesh_answer "${all[@]}" || bail "not every node came up within 60 s"
 t0=$(now)

@@ -8,7 +8,7 @@
 #  | 198.18.1.1 |      | 198.18.1.2    |      | 198.18.2.2    |      | 198.18.3.2       |
 #  |            |      | 198.18.2.1    |      | 198.18.3.1    |      | links to c only  |
 #  +------------+      +---------------+      +---------------+      +------------------+
-#   TAP 10.203.0.1      TAP 10.203.0.2         TAP 10.203.0.3
+#   TAP 10.201.0.1      TAP 10.201.0.2         TAP 10.201.0.3
 #
 # Once the mesh has learned a from its signed announcements, M sends c
 # unsigned INFO with origin a every second for 20 s: id = now + 10^12 (far
@@ -22,31 +22,12 @@
 . "$(dirname "$0")/lib.sh"
 it_init
 it_require python3
-INSIDER=$(cd "$(dirname "$0")/../tools" && pwd)/insider.py
-
-MAC_A=02:00:5e:30:00:01
-MAC_B=02:00:5e:30:00:02
-MAC_C=02:00:5e:30:00:03
-MAC_M=02:00:5e:30:00:0d
+. "$IT_DIR/insider_lib.sh"
 SIGN=()
 [ "${SIG_HIJACK_UNSIGNED:-0}" = 1 ] && SIGN=(--sign no)
-
-make_ca
-make_node a $MAC_A
-make_node b $MAC_B
-make_node c $MAC_C
-make_node m $MAC_M
-ns_add a b c m
-link_ns a b 1
-link_ns b c 2
-link_ns c m 3
-
-start_node a "${SIGN[@]}"
-start_node b --init 198.18.1.1 "${SIGN[@]}"
-start_node c --init 198.18.2.1 "${SIGN[@]}"
-overlay_ip a 10.203.0.1
-overlay_ip b 10.203.0.2
-overlay_ip c 10.203.0.3
+# the default min_links: the underlay alone keeps the chain a - b - c - M
+MESH_ARGS=("${SIGN[@]}")
+insider_mesh
 
 signed_route() { [ "$(ctlq "$1" routes ".routes[] | select(.mac == \"$2\") | .signed")" = true ]; }
 check "c has a route to a" wait_for 20 has_route c $MAC_A
@@ -56,7 +37,7 @@ if [ ${#SIGN[@]} -eq 0 ]; then
 	check "c verified signatures (sig_ok > 0)" [ "$(counter c sig_ok)" -gt 0 ]
 	check "c fetched a's certificate from b (cert_ok > 0)" [ "$(counter c cert_ok)" -gt 0 ]
 fi
-check "ping a -> c before the attack" ping_ok a 10.203.0.3 5
+check "ping a -> c before the attack" ping_ok a 10.201.0.3 5
 
 # 20 s of lies, four a second, M's own address as a's: unsigned INFO far
 # ahead and just ahead, and SIGNED INFO for a with ids just ahead, signed by
@@ -74,16 +55,14 @@ for ((i = 0; i < 20; i++)); do
 		"raw type=0x08 hex=$wrong_key"
 		"raw type=0x08 hex=$garbage every=1")
 done
-bg_ns m "$IT_WORK/m.out" python3 "$INSIDER" link --host 198.18.3.1 --cert "$(certdir m)/node.crt" \
-	--key "$(certdir m)/node.key" --ca "$(certdir m)/ca.crt" --mac $MAC_M \
-	--log "$IT_WORK/insider.log" --hold 30 "await type=0x04 timeout=10" "${steps[@]}"
-m_pid=$BG_PID
+insider hijack 30 "await type=0x04 timeout=10" "${steps[@]}"
+m_pid=$INSIDER_PID
 check "M linked to c" wait_for 10 peer_up c $MAC_M
 
 # unicast both ways all through the attack
-bg_ns a "$IT_WORK/ping_ac.out" ping -D -n -i 0.2 -w 24 10.203.0.3
+bg_ns a "$IT_WORK/ping_ac.out" ping -D -n -i 0.2 -w 24 10.201.0.3
 ping_ac=$BG_PID
-bg_ns c "$IT_WORK/ping_ca.out" ping -D -n -i 0.2 -w 24 10.203.0.1
+bg_ns c "$IT_WORK/ping_ca.out" ping -D -n -i 0.2 -w 24 10.201.0.1
 ping_ca=$BG_PID
 bad_b=0 bad_c=0 samples=0
 for ((i = 0; i < 22; i++)); do
@@ -95,11 +74,11 @@ done
 wait "$ping_ac" "$ping_ca" 2>/dev/null
 bg_stop "$ping_ac"
 bg_stop "$ping_ca"
-check "the insider ran its script" grep -q 'script done' "$IT_WORK/insider.log"
-diag "insider: $(grep -c ' rx 0x' "$IT_WORK/insider.log") frames received, $(grep -c ' rx 0x80' "$IT_WORK/insider.log") UNICAST"
+check "the insider ran its script" insider_done hijack
+diag "insider: $(grep -c ' rx 0x' "$IT_WORK/hijack.frames") frames received, $(grep -c ' rx 0x80' "$IT_WORK/hijack.frames") UNICAST"
 check "b routed a directly in all $samples samples ($bad_b wrong)" [ "$bad_b" -eq 0 ]
 check "c routed a via b in all $samples samples ($bad_c wrong)" [ "$bad_c" -eq 0 ]
-check "M received no UNICAST frame (meant for a)" [ "$(grep -c ' rx 0x80' "$IT_WORK/insider.log")" -eq 0 ]
+check "M received no UNICAST frame (meant for a)" [ "$(grep -c ' rx 0x80' "$IT_WORK/hijack.frames")" -eq 0 ]
 read -r gap replies _ < <(ping_max_gap "$IT_WORK/ping_ac.out")
 check "a -> c pings answered through the attack ($replies replies, longest gap $gap s)" \
 	awk -v g="$gap" -v n="$replies" 'BEGIN { exit !(n >= 80 && g < 2) }'

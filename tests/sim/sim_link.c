@@ -165,6 +165,18 @@ static struct sim_link *find_link(uint32_t node, uint64_t id)
 }
 
 /* Something travels from x to its peer: it arrives after the pair's latency. */
+/* The far end of a dial or handshake that e answers is closed, one latency later. */
+static void close_far_end(const struct sim_ev *e)
+{
+	struct sim_ev f = {.when = sim.now + sim_latency(e->node, e->src_node),
+			   .kind = SIM_EV_CLOSE,
+			   .node = e->src_node,
+			   .src_node = e->node,
+			   .link = e->src_link};
+
+	sim_push(&f);
+}
+
 static void to_peer(struct sim_link *x, enum sim_ev_kind kind, uint8_t *data, uint32_t len)
 {
 	struct sim_ev e = {.when = sim.now + x->lat,
@@ -564,13 +576,7 @@ void sim_link_event(const struct sim_ev *e)
 
 		sim_node_addr(e->src_node, &from, (uint16_t)(32768 + random() % 28000));
 		if (link_admit(&n->d.links, (struct sockaddr *)&from, &why) < 0) {
-			struct sim_ev f = {.when = sim.now + sim_latency(e->node, e->src_node),
-					   .kind = SIM_EV_CLOSE,
-					   .node = e->src_node,
-					   .src_node = e->node,
-					   .link = e->src_link};
-
-			sim_push(&f);
+			close_far_end(e);
 			return;
 		}
 		x = sl(link_accept(&n->d.links, -1, (struct sockaddr *)&from,
@@ -593,13 +599,7 @@ void sim_link_event(const struct sim_ev *e)
 		x = find_link(e->node, e->link);
 		if (!x || x->l.state == LINK_UP) {
 			/* we gave up meanwhile: the server's half-open link goes too */
-			struct sim_ev f = {.when = sim.now + sim_latency(e->node, e->src_node),
-					   .kind = SIM_EV_CLOSE,
-					   .node = e->src_node,
-					   .src_node = e->node,
-					   .link = e->src_link};
-
-			sim_push(&f);
+			close_far_end(e);
 			break;
 		}
 		x->peer_known = true;
