@@ -54,7 +54,6 @@ struct daemon_counters {
 	uint64_t drop_spoofed_src;  /* unicast with our own MAC or no node's MAC as source */
 };
 
-
 struct invpnd {
 	struct config *cfg;
 	struct loop loop;

@@ -402,8 +402,7 @@ int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g)
 	return size;
 }
 
-int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e,
-			  size_t n)
+int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e, size_t n)
 {
 	int size;
 	uint8_t *p;

@@ -35,19 +35,19 @@ enum proto_type {
 
 /* CAPS bits */
 #define PROTO_CAPS_GSO 0x00000001u
-#define PROTO_CAPS_MESH 0x00000002u /* takes DEGREE, FULL and GONE */
-#define PROTO_CAPS_SIGN 0x00000004u /* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
+#define PROTO_CAPS_MESH 0x00000002u	/* takes DEGREE, FULL and GONE */
+#define PROTO_CAPS_SIGN 0x00000004u	/* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
 #define PROTO_CAPS_WITHDRAW 0x00000008u /* takes WITHDRAW */
-#define PROTO_DEGREE_BODY 17	    /* version, id, mac, u16 links */
-#define PROTO_FULL_BODY 1	    /* version */
-#define PROTO_GONE_BODY 29	    /* version, id, origin, gone, last_id */
-#define PROTO_CAPS_BODY 5	    /* version, u32 caps */
-#define PROTO_WITHDRAW_FIXED 3	    /* version, u16 count */
-#define PROTO_WITHDRAW_ENTRY 14	    /* mac, i64 last_id */
-#define PROTO_WITHDRAW_MAX 256	    /* entries in one frame at most */
+#define PROTO_DEGREE_BODY 17		/* version, id, mac, u16 links */
+#define PROTO_FULL_BODY 1		/* version */
+#define PROTO_GONE_BODY 29		/* version, id, origin, gone, last_id */
+#define PROTO_CAPS_BODY 5		/* version, u32 caps */
+#define PROTO_WITHDRAW_FIXED 3		/* version, u16 count */
+#define PROTO_WITHDRAW_ENTRY 14		/* mac, i64 last_id */
+#define PROTO_WITHDRAW_MAX 256		/* entries in one frame at most */
 #define PROTO_WITHDRAW_FRAME \
 	(PROTO_HDR_SIZE + PROTO_WITHDRAW_FIXED + PROTO_WITHDRAW_MAX * PROTO_WITHDRAW_ENTRY)
-#define PROTO_GSO_HDR 10	    /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
+#define PROTO_GSO_HDR 10 /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
 
 #define PROTO_VERSION 1
 #define PROTO_LEN_SIZE 2
@@ -218,8 +218,7 @@ int proto_encode_degree(uint8_t *buf, size_t cap, const struct proto_degree *g);
 int proto_encode_full(uint8_t *buf, size_t cap);
 int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g);
 /** n entries, 1..PROTO_WITHDRAW_MAX (-EINVAL otherwise). */
-int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e,
-			  size_t n);
+int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e, size_t n);
 
 /** Bytes of ip for an iptype (0, 4, 16), or -1 if the iptype is unknown. */
 int proto_iptype_len(uint8_t iptype);

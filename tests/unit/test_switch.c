@@ -394,8 +394,7 @@ static size_t expect_withdraw(struct link *l, struct proto_withdraw_entry *e, si
 	return w.n;
 }
 
-static bool has_entry(const struct proto_withdraw_entry *e, size_t n, const char *mac,
-		      int64_t id)
+static bool has_entry(const struct proto_withdraw_entry *e, size_t n, const char *mac, int64_t id)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (mac_eq(e[i].mac, M(mac)))
@@ -457,8 +456,10 @@ static void test_withdraw_takes_routes_through_the_sender_only(void **state)
 {
 	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
 	struct link *e2 = withdraw_peer("02:00:00:00:00:04", "198.18.0.4");
-	struct proto_withdraw_entry in[4] = {{.last_id = 9100}, {.last_id = 9200},
-					     {.last_id = 9000}, {.last_id = 9300}};
+	struct proto_withdraw_entry in[4] = {{.last_id = 9100},
+					     {.last_id = 9200},
+					     {.last_id = 9000},
+					     {.last_id = 9300}};
 	struct proto_withdraw_entry out[4];
 	const char *Z = "02:00:00:00:00:97";
 	uint8_t wire[PROTO_WITHDRAW_FRAME];
