@@ -34,7 +34,8 @@ insider_mesh
 check "c routes a via b" [ "$(route_via c $MAC_A)" = $MAC_B ]
 check "ping c -> a before the attack" ping_ok c 10.201.0.1 5
 
-insider withdraw 50 "await type=0x04 timeout=10" "sleep s=3" \
+# CAPS MESH | WITHDRAW: M is one of c's WITHDRAW peers
+insider withdraw 50 --caps 0xa "await type=0x04 timeout=10" "sleep s=3" \
 	"gone origin=$MAC_M id=now gone=$MAC_A last_id=now count=12 every=0.5" \
 	"sleep s=7" \
 	"withdraw mac=$MAC_A last_id=now count=4 every=0.5" \
@@ -142,7 +143,7 @@ check "c counted it (routes_withdrawn $(counter c routes_withdrawn) = 1)" [ "$(c
 check "b counted c's relay (routes_withdrawn $(counter b routes_withdrawn) = 1)" [ "$(counter b routes_withdrawn)" = 1 ]
 check "c still routes a and b via b" [ "$(vias)" = "a=$MAC_B b=$MAC_B" ]
 check "the insider ran its script" wait_for 10 insider_done withdraw
-diag "c: routes_gone $(counter c routes_gone), routes_withdrawn $(counter c routes_withdrawn), drop_reverse_path $(counter c drop_reverse_path), bad_frames $(counter c bad_frames)"
+diag "c: routes_gone $(counter c routes_gone), routes_withdrawn $(counter c routes_withdrawn), withdraw_ignored $(counter c withdraw_ignored), drop_reverse_path $(counter c drop_reverse_path), bad_frames $(counter c bad_frames)"
 bg_stop "$m_pid"
 
 for n in c b a; do
