@@ -6,6 +6,7 @@
 #include "link.h"
 #include "log.h"
 #include "route.h"
+#include "tomb.h"
 
 void withdraw_start(struct withdrawal *w, const struct link *from)
 {
@@ -42,6 +43,10 @@ static void add(struct invpnd *d, struct withdrawal *w, const struct route *r)
 
 void withdraw_route(struct invpnd *d, struct withdrawal *w, struct route *r)
 {
+	/* a forgotten id would be new again: without the tomb a dead node's
+	 * last INFO went round and round, relearned and withdrawn (the sim's
+	 * churn: 150 WITHDRAW and 270 INFO frames a node a second, for good) */
+	tomb_add(&d->tombs, r->mac, r->info.top, d->loop.now_ms);
 	add(d, w, r);
 	route_remove(&d->routes, r);
 }
@@ -56,8 +61,10 @@ static void collect(const struct route *r, void *arg)
 {
 	struct closing *c = arg;
 
-	if (r->via == c->l && r->info.used)
-		add(c->d, &c->w, r);
+	if (r->via != c->l || !r->info.used)
+		return;
+	tomb_add(&c->d->tombs, r->mac, r->info.top, c->d->loop.now_ms);
+	add(c->d, &c->w, r);
 }
 
 void withdraw_link_down(struct invpnd *d, const struct link *l)

@@ -7,12 +7,10 @@
  * the sender. Only routes through the sender are ever taken: a node can
  * withdraw only what it could black-hole anyway.
  *
- * No tombs: a withdrawn node is most often alive (a link in the middle of
- * its path closed), and a tomb would refuse the copies and replays of its
- * INFO that bring its route back at once. A replay of a dead node's INFO
- * from a node not yet reached by the withdrawal is withdrawn in its turn
- * when the withdrawal gets there. The one node known to be gone, the peer
- * of a link closed for good, is tombed by switch.c, as for GONE.
+ * Every withdrawn route is tombed at its newest id (tomb.h), here and at
+ * each receiver: an id a node has forgotten is new to it again, and a dead
+ * node's last INFO would go round for good, relearned and withdrawn. A live
+ * node's next INFO (a higher id) brings its route back.
  */
 #pragma once
 
@@ -33,7 +31,7 @@ struct withdrawal {
 
 /** Start a withdrawal that will not go back to from. */
 void withdraw_start(struct withdrawal *w, const struct link *from);
-/** Drop r and add it to w (sent when full). */
+/** Tomb r's node at its newest id, drop r and add it to w (sent when full). */
 void withdraw_route(struct invpnd *d, struct withdrawal *w, struct route *r);
 /** Send what w holds. */
 void withdraw_flush(struct invpnd *d, struct withdrawal *w);

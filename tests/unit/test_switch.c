@@ -428,8 +428,10 @@ static void test_link_down_withdraws_its_routes(void **state)
 	/* the peer itself is gone (no other link to it): its old INFO stays out */
 	arrive_info(c, B, 9000, NULL, 41744);
 	assert_null(route_find(&d.routes, M(B)));
-	/* X may well be alive: another copy of its INFO brings it back at once */
+	/* a late copy of X's last INFO does not bring it back; its next one does */
 	arrive_info(c, X, 9100, "198.18.0.9", 41744);
+	assert_null(route_find(&d.routes, M(X)));
+	arrive_info(c, X, 9101, "198.18.0.9", 41744);
 	assert_ptr_equal(route_lookup(&d.routes, M(X)), c);
 }
 
@@ -496,9 +498,11 @@ static void test_withdraw_takes_routes_through_the_sender_only(void **state)
 	arrive(c, wire, (size_t)size);
 	expect_nothing_sent(b);
 	assert_int_equal(d.counters.routes_withdrawn, 1);
-	/* a copy of Y's INFO from elsewhere brings the route back (no tomb:
-	 * Y may be alive, a link in the middle of its path closed) */
+	/* Y's old INFO is refused (forgotten, it would be new again and go
+	 * round); its next one brings the route back */
 	arrive_info(b, Y, 9200, "198.18.0.10", 41744);
+	assert_null(route_find(&d.routes, M(Y)));
+	arrive_info(b, Y, 9201, "198.18.0.10", 41744);
 	assert_ptr_equal(route_lookup(&d.routes, M(Y)), b);
 }
 
