@@ -359,7 +359,8 @@ void announce_round(struct invpnd *d, int64_t id)
 	}
 	key = SSL_CTX_get0_privatekey(d->tls.ctx);
 	memcpy(s.mac, d->mac, MAC_LEN);
-	s.caps = PROTO_CAPS_MESH | PROTO_CAPS_SIGN | (d->tap.vnet ? PROTO_CAPS_GSO : 0);
+	s.caps = PROTO_CAPS_MESH | PROTO_CAPS_SIGN | PROTO_CAPS_WITHDRAW |
+		 (d->tap.vnet ? PROTO_CAPS_GSO : 0);
 	/* a node nobody should dial announces no address (as its unsigned INFO) */
 	if (s.port)
 		s.naddr = own_addrs(d, s.addr);

@@ -219,6 +219,8 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "links_full_refused", lc->full_refused);
 	add_u64(o, "full_notices", c->full_notices);
 	add_u64(o, "routes_gone", c->routes_gone);
+	add_u64(o, "routes_withdrawn", c->routes_withdrawn);
+	add_u64(o, "withdraw_ignored", c->withdraw_ignored);
 	add_u64(o, "drop_future_id", c->drop_future_id);
 	add_u64(o, "drop_reverse_path", c->drop_reverse_path);
 	add_u64(o, "drop_not_direct", c->drop_not_direct);

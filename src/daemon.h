@@ -15,6 +15,7 @@
 #include "route.h"
 #include "tap.h"
 #include "tls.h"
+#include "tomb.h"
 
 struct announce;
 struct control;
@@ -41,6 +42,8 @@ struct daemon_counters {
 	uint64_t drop_offload;	      /* super-frames or checksums we could not handle */
 	uint64_t full_notices;	      /* (ext) seeds that told us FULL */
 	uint64_t routes_gone;	      /* (ext) routes dropped on a GONE */
+	uint64_t routes_withdrawn;    /* (ext) routes dropped on a WITHDRAW */
+	uint64_t withdraw_ignored;    /* (ext) WITHDRAW entries for routes not through that link */
 	/* the rules for every frame (PROTOCOL: Rules), what each refused */
 	uint64_t drop_future_id;    /* a flooded frame's id too far ahead of our clock */
 	uint64_t drop_reverse_path; /* a frame for an origin from a link not on its path */
@@ -50,14 +53,6 @@ struct daemon_counters {
 	uint64_t drop_health_rate;  /* HEALTH REQUESTs past their origin's rate */
 	uint64_t drop_spoofed_src;  /* unicast with our own MAC or no node's MAC as source */
 };
-
-/* A node a GONE dropped the route to, and the newest INFO id it covered (switch.c). */
-struct tomb {
-	uint8_t mac[MAC_LEN];
-	int64_t last_id;
-	uint64_t at_ms; /* monotonic; 0: free */
-};
-#define DAEMON_TOMBS 256
 
 struct invpnd {
 	struct config *cfg;
@@ -108,7 +103,7 @@ struct invpnd {
 	uint64_t started_wall_ms;
 	uint64_t last_cache_write_ms;
 	struct daemon_counters counters;
-	struct tomb tombs[DAEMON_TOMBS];
+	struct tombs tombs; /* (ext) routes a GONE or WITHDRAW took (tomb.h) */
 	struct control *control;
 	struct announce *sig; /* (ext) signed announcements and certificates (announce.c) */
 	struct resolve *resolve;

@@ -51,6 +51,8 @@ static const char *known_name(uint8_t type)
 		return "CERT";
 	case PROTO_OBSERVED:
 		return "OBSERVED";
+	case PROTO_WITHDRAW:
+		return "WITHDRAW";
 	default:
 		return NULL;
 	}
@@ -219,6 +221,31 @@ int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out)
 	return 0;
 }
 
+int proto_decode_withdraw(const uint8_t *body, size_t len, struct proto_withdraw *out)
+{
+	size_t n;
+
+	if (len < PROTO_WITHDRAW_FIXED)
+		return -EBADMSG;
+	if (body[0] != PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	n = proto_get16(body + 1);
+	if (n == 0 || n > PROTO_WITHDRAW_MAX ||
+	    len < PROTO_WITHDRAW_FIXED + n * PROTO_WITHDRAW_ENTRY)
+		return -EBADMSG;
+	out->entries = body + PROTO_WITHDRAW_FIXED;
+	out->n = n;
+	return 0;
+}
+
+void proto_withdraw_get(const struct proto_withdraw *w, size_t i, struct proto_withdraw_entry *e)
+{
+	const uint8_t *p = w->entries + i * PROTO_WITHDRAW_ENTRY;
+
+	memcpy(e->mac, p, MAC_LEN);
+	e->last_id = (int64_t)proto_get64(p + MAC_LEN);
+}
+
 int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
 			     struct proto_unicast *out)
 {
@@ -372,6 +399,27 @@ int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g)
 	memcpy(buf + 12, g->origin, MAC_LEN);
 	memcpy(buf + 18, g->gone, MAC_LEN);
 	proto_put64(buf + 24, (uint64_t)g->last_id);
+	return size;
+}
+
+int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e, size_t n)
+{
+	int size;
+	uint8_t *p;
+
+	if (n == 0 || n > PROTO_WITHDRAW_MAX)
+		return -EINVAL;
+	size = frame_size(cap, PROTO_WITHDRAW_FIXED + n * PROTO_WITHDRAW_ENTRY);
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_WITHDRAW, PROTO_WITHDRAW_FIXED + n * PROTO_WITHDRAW_ENTRY);
+	buf[3] = PROTO_VERSION;
+	proto_put16(buf + 4, (uint16_t)n);
+	p = buf + PROTO_HDR_SIZE + PROTO_WITHDRAW_FIXED;
+	for (size_t i = 0; i < n; i++, p += PROTO_WITHDRAW_ENTRY) {
+		memcpy(p, e[i].mac, MAC_LEN);
+		proto_put64(p + MAC_LEN, (uint64_t)e[i].last_id);
+	}
 	return size;
 }
 

@@ -27,6 +27,7 @@ enum proto_type {
 	PROTO_CERT_REQ = 0x09, /* (ext) to a CAPS_SIGN peer: send me the certificate of a node */
 	PROTO_CERT = 0x0a,     /* (ext) to a CAPS_SIGN peer that asked: a node's certificate */
 	PROTO_OBSERVED = 0x0b, /* (ext) to a CAPS_SIGN peer: the address we see it at */
+	PROTO_WITHDRAW = 0x0c, /* (ext) to a CAPS_WITHDRAW peer: routes through us are gone */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
 	PROTO_UNICAST_GSO = 0x82, /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
@@ -34,13 +35,19 @@ enum proto_type {
 
 /* CAPS bits */
 #define PROTO_CAPS_GSO 0x00000001u
-#define PROTO_CAPS_MESH 0x00000002u /* takes DEGREE, FULL and GONE */
-#define PROTO_CAPS_SIGN 0x00000004u /* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
-#define PROTO_DEGREE_BODY 17	    /* version, id, mac, u16 links */
-#define PROTO_FULL_BODY 1	    /* version */
-#define PROTO_GONE_BODY 29	    /* version, id, origin, gone, last_id */
-#define PROTO_CAPS_BODY 5	    /* version, u32 caps */
-#define PROTO_GSO_HDR 10	    /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
+#define PROTO_CAPS_MESH 0x00000002u	/* takes DEGREE, FULL and GONE */
+#define PROTO_CAPS_SIGN 0x00000004u	/* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
+#define PROTO_CAPS_WITHDRAW 0x00000008u /* takes WITHDRAW */
+#define PROTO_DEGREE_BODY 17		/* version, id, mac, u16 links */
+#define PROTO_FULL_BODY 1		/* version */
+#define PROTO_GONE_BODY 29		/* version, id, origin, gone, last_id */
+#define PROTO_CAPS_BODY 5		/* version, u32 caps */
+#define PROTO_WITHDRAW_FIXED 3		/* version, u16 count */
+#define PROTO_WITHDRAW_ENTRY 14		/* mac, i64 last_id */
+#define PROTO_WITHDRAW_MAX 256		/* entries in one frame at most */
+#define PROTO_WITHDRAW_FRAME \
+	(PROTO_HDR_SIZE + PROTO_WITHDRAW_FIXED + PROTO_WITHDRAW_MAX * PROTO_WITHDRAW_ENTRY)
+#define PROTO_GSO_HDR 10 /* the virtio_net_hdr of a UNICAST_GSO, big-endian */
 
 #define PROTO_VERSION 1
 #define PROTO_LEN_SIZE 2
@@ -111,6 +118,18 @@ struct proto_gone {
 	int64_t last_id;	 /* the newest INFO id from gone that origin had accepted */
 };
 
+/* One route a WITHDRAW takes back: its node, and the newest INFO id the route had taken. */
+struct proto_withdraw_entry {
+	uint8_t mac[MAC_LEN];
+	int64_t last_id;
+};
+
+/* A decoded WITHDRAW: n entries of PROTO_WITHDRAW_ENTRY bytes (proto_withdraw_get). */
+struct proto_withdraw {
+	const uint8_t *entries;
+	size_t n;
+};
+
 struct proto_unicast {
 	const uint8_t *dst;
 	const uint8_t *src;
@@ -173,6 +192,10 @@ int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps);
 int proto_decode_degree(const uint8_t *body, size_t len, struct proto_degree *out);
 int proto_decode_full(const uint8_t *body, size_t len);
 int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out);
+/** A WITHDRAW of 1..PROTO_WITHDRAW_MAX entries; bytes after them are a later version's. */
+int proto_decode_withdraw(const uint8_t *body, size_t len, struct proto_withdraw *out);
+/** Entry i (< w->n) of a decoded WITHDRAW. */
+void proto_withdraw_get(const struct proto_withdraw *w, size_t i, struct proto_withdraw_entry *e);
 /** A UNICAST_GSO: the header (wire form) and the frame it carries. */
 int proto_decode_unicast_gso(const uint8_t *body, size_t len, const uint8_t **gso_hdr,
 			     struct proto_unicast *out);
@@ -194,6 +217,8 @@ int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps);
 int proto_encode_degree(uint8_t *buf, size_t cap, const struct proto_degree *g);
 int proto_encode_full(uint8_t *buf, size_t cap);
 int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g);
+/** n entries, 1..PROTO_WITHDRAW_MAX (-EINVAL otherwise). */
+int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e, size_t n);
 
 /** Bytes of ip for an iptype (0, 4, 16), or -1 if the iptype is unknown. */
 int proto_iptype_len(uint8_t iptype);

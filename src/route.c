@@ -120,14 +120,33 @@ size_t route_drop_link(struct route_table *rt, const struct link *link)
 	return remove_if(rt, via_link, link);
 }
 
-static bool is_route(const struct route *r, const void *arg)
+size_t route_move_link(struct route_table *rt, const struct link *from, struct link *to)
 {
-	return r == arg;
+	size_t n = 0;
+
+	for (size_t b = 0; b < rt->nbuckets; b++) {
+		for (struct route *r = rt->buckets[b]; r; r = r->next) {
+			if (r->via == from) {
+				r->via = to;
+				n++;
+			}
+		}
+	}
+	return n;
 }
 
 void route_remove(struct route_table *rt, struct route *r)
 {
-	remove_if(rt, is_route, r);
+	/* its own chain only: a WITHDRAW may remove hundreds one by one */
+	for (struct route **pp = &rt->buckets[bucket_of(rt, r->mac)]; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			free(r->flood);
+			free(r);
+			rt->count--;
+			return;
+		}
+	}
 }
 
 struct expiry {

@@ -85,6 +85,8 @@ struct dupwin *route_flood_window(struct route *r);
 
 /** Remove every route through link; returns how many. */
 size_t route_drop_link(struct route_table *rt, const struct link *link);
+/** Point every route through from at to instead (both links to one peer); returns how many. */
+size_t route_move_link(struct route_table *rt, const struct link *from, struct link *to);
 /** Remove one entry (from route_find). */
 void route_remove(struct route_table *rt, struct route *r);
 /** Remove routes not refreshed within timeout_ms; returns how many. */

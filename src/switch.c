@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "tap.h"
 #include "vnet.h"
+#include "withdraw.h"
 #include "util.h"
 
 #define TAP_BATCH 64
@@ -269,42 +270,6 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
 }
 
 /*
- * Nodes a GONE dropped the route to, with the newest INFO id the GONE
- * allowed: copies of older INFOs (replays to new links, slow paths) must not
- * bring a dead node's route back. Bounded; the oldest entry is reused.
- */
-#define TOMB_MS 120000
-
-static struct tomb *tomb_find(struct invpnd *d, const uint8_t *mac, uint64_t now)
-{
-	struct tomb *tombs = d->tombs;
-
-	for (int i = 0; i < DAEMON_TOMBS; i++) {
-		if (tombs[i].at_ms && now - tombs[i].at_ms < TOMB_MS && mac_eq(tombs[i].mac, mac))
-			return &tombs[i];
-	}
-	return NULL;
-}
-
-static void tomb_add(struct invpnd *d, const uint8_t *mac, int64_t last_id, uint64_t now)
-{
-	struct tomb *tombs = d->tombs, *t = tomb_find(d, mac, now);
-
-	if (!t) {
-		t = &tombs[0];
-		for (int i = 1; i < DAEMON_TOMBS && t->at_ms; i++) {
-			if (!tombs[i].at_ms || tombs[i].at_ms < t->at_ms)
-				t = &tombs[i];
-		}
-		memcpy(t->mac, mac, MAC_LEN);
-		t->last_id = last_id;
-	}
-	if (last_id > t->last_id)
-		t->last_id = last_id;
-	t->at_ms = now;
-}
-
-/*
  * The rules for every frame, signed or not (PROTOCOL: Rules). Each refusal
  * is counted; the frame is dropped, the link stays up.
  */
@@ -384,7 +349,6 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 			const uint8_t *wire, size_t n)
 {
 	struct route *r;
-	struct tomb *t;
 
 	if (mac_eq(info->mac, d->mac) || !mac_is_node(info->mac))
 		return;
@@ -397,14 +361,8 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	/* (ext) a MAC seen signed is never learned unsigned (announce.c) */
 	if (!announce_unsigned_ok(d, info->mac))
 		return;
-	t = tomb_find(d, info->mac, d->loop.now_ms);
-	if (t) {
-		if (info->id <= t->last_id) {
-			d->counters.drop_duplicate++;
-			return;
-		}
-		t->at_ms = 0; /* it spoke again: alive */
-	}
+	if (switch_tomb_blocks(d, info->mac, info->id))
+		return;
 	r = route_learn(&d->routes, info->mac, info->id, from, d->loop.now_ms);
 	if (!r) {
 		d->counters.drop_duplicate++;
@@ -704,6 +662,16 @@ static void on_full(struct invpnd *d, struct link *from, const uint8_t *body, si
 	autoconnect_soon(d);
 }
 
+/* (ext) GONE goes on only to MESH peers that do not take WITHDRAW: those hear of it that way */
+static void flood_gone(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n)
+{
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms &&
+		    (l->peer_caps & PROTO_CAPS_MESH) && !(l->peer_caps & PROTO_CAPS_WITHDRAW))
+			link_send(l, wire, n, true);
+	}
+}
+
 static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
 {
 	struct proto_gone g;
@@ -717,25 +685,35 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 	if (id_in_future(d, from, PROTO_GONE, g.gone, g.last_id))
 		return;
 	r = route_find(&d->routes, g.gone);
-	/* nothing newer heard from it than what origin had: it may well be dead.
-	 * If it is alive it announced afresh when it lost that link, and its
-	 * next INFO brings the route back. A direct link is proof enough. */
-	if (!r) {
-		/* a tomb there (a drop, our own link) is neither raised nor renewed:
-		 * repeated GONEs could otherwise block gone's INFO for ever */
-		if (!tomb_find(d, g.gone, d->loop.now_ms))
-			tomb_add(d, g.gone,
-				 origin_gone_tomb_id(false, 0, g.last_id, loop_wall_ms()),
-				 d->loop.now_ms);
-	} else if (r->info.used && r->info.top <= g.last_id && !mac_eq(r->via->peer_mac, g.gone)) {
+	/*
+	 * Only a route through the link it came on, that heard nothing newer
+	 * than what origin had: origin is on that path, and the path went over
+	 * its lost link. (Taken over any link, one GONE naming a live node
+	 * dropped every route to it.) A direct link is proof enough. If gone
+	 * is alive, it announced afresh when it lost that link.
+	 */
+	if (r && r->via == from && r->info.used && r->info.top <= g.last_id &&
+	    !mac_eq(from->peer_mac, g.gone)) {
+		struct withdrawal w;
+
 		d->counters.routes_gone++;
-		tomb_add(d, g.gone,
+		tomb_add(&d->tombs, g.gone,
 			 origin_gone_tomb_id(true, r->info.top, g.last_id, loop_wall_ms()),
 			 d->loop.now_ms);
-		route_remove(&d->routes, r);
+		withdraw_start(&w, from);
+		withdraw_route(d, &w, r);
+		withdraw_flush(d, &w);
 	}
 	if (!d->cfg->no_relay)
-		flood_mesh(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+		flood_gone(d, from, body - PROTO_HDR_SIZE, len + PROTO_HDR_SIZE);
+}
+
+static void on_withdraw(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	struct proto_withdraw w;
+
+	if (decoded(d, from, PROTO_WITHDRAW, proto_decode_withdraw(body, len, &w)))
+		withdraw_take(d, from, &w);
 }
 
 void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t len)
@@ -794,6 +772,9 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 		break;
 	case PROTO_OBSERVED:
 		announce_on_observed(d, from, body, blen);
+		break;
+	case PROTO_WITHDRAW:
+		on_withdraw(d, from, body, blen);
 		break;
 	default:
 		/* unknown types are skipped: their len says how far */
@@ -884,7 +865,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	struct replay rp = {NULL, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
-	uint32_t bits = PROTO_CAPS_MESH;
+	uint32_t bits = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW;
 
 	/*
 	 * On every link, first: it says we are no original node (which may be
@@ -912,12 +893,21 @@ void switch_link_up(struct invpnd *d, struct link *l)
 		route_foreach(&d->routes, replay_route, &rp);
 }
 
-/* (ext) We lost our link to a node: say so, so that routes to it that heard
- * nothing newer go now rather than after route_timeout (PROTOCOL: GONE). */
+/* Another link up to the same peer (a duplicate, a re-dial), or NULL. */
+static struct link *twin_link(struct invpnd *d, const struct link *l)
+{
+	for (struct link *o = d->links.list; o; o = o->next) {
+		if (o != l && o->state == LINK_UP && !o->full && mac_eq(o->peer_mac, l->peer_mac))
+			return o;
+	}
+	return NULL;
+}
+
 /*
- * The GONE for a closed link's peer, if we had its route over that link, in
- * wire (and a tomb here: old copies of its INFO, replays, do not bring the
- * route back). false if there is nothing to say.
+ * (ext) The GONE for a closed link's peer, if we had its route over that
+ * link, in wire (and a tomb here: old copies of its INFO, replays, do not
+ * bring the route back); for MESH peers that do not take WITHDRAW
+ * (PROTOCOL: GONE). false if there is nothing to say.
  */
 static bool make_gone(struct invpnd *d, const struct link *l,
 		      uint8_t wire[PROTO_HDR_SIZE + PROTO_GONE_BODY])
@@ -927,17 +917,12 @@ static bool make_gone(struct invpnd *d, const struct link *l,
 
 	if (!r || r->via != l || !r->info.used)
 		return false;
-	/* another link to the same peer (a duplicate closed, a re-dial): not gone */
-	for (const struct link *o = d->links.list; o; o = o->next) {
-		if (o != l && o->state == LINK_UP && !o->full && mac_eq(o->peer_mac, l->peer_mac))
-			return false;
-	}
 	g.last_id = r->info.top;
 	memcpy(g.origin, d->mac, MAC_LEN);
 	memcpy(g.gone, l->peer_mac, MAC_LEN);
 	if (proto_encode_gone(wire, PROTO_HDR_SIZE + PROTO_GONE_BODY, &g) <= 0)
 		return false;
-	tomb_add(d, g.gone, g.last_id, d->loop.now_ms);
+	tomb_add(&d->tombs, g.gone, g.last_id, d->loop.now_ms);
 	return true;
 }
 
@@ -945,13 +930,27 @@ void switch_link_down(struct invpnd *d, struct link *l)
 {
 	uint8_t gone[PROTO_HDR_SIZE + PROTO_GONE_BODY];
 	bool say_gone = false;
+	struct link *twin;
 	size_t n;
 
 	if (l->full)
 		return; /* it carried nothing of ours */
 	announce_link_down(d, l);
-	if (!d->stopping)
+	/* a duplicate closed: its routes lead to the same peer over the other
+	 * link, nothing is gone (and nothing to say, not even an announcement:
+	 * our links to others did not change) */
+	twin = d->stopping ? NULL : twin_link(d, l);
+	if (twin) {
+		n = route_move_link(&d->routes, l, twin);
+		if (n)
+			log_debug("%zu route(s) through %s moved to %s", n, l->name, twin->name);
+		return;
+	}
+	if (!d->stopping) {
 		say_gone = make_gone(d, l, gone);
+		/* (ext) every route through it, to our WITHDRAW peers */
+		withdraw_link_down(d, l);
+	}
 	n = route_drop_link(&d->routes, l);
 	if (n)
 		log_debug("%zu route(s) through %s dropped", n, l->name);
@@ -959,7 +958,7 @@ void switch_link_down(struct invpnd *d, struct link *l)
 		return;
 	/* before our fresh announcement: see PROTOCOL.md (0x07 GONE) for why */
 	if (say_gone)
-		flood_mesh(d, l, gone, sizeof(gone));
+		flood_gone(d, l, gone, sizeof(gone));
 	switch_announce(d);
 }
 
@@ -976,16 +975,10 @@ void switch_learn_address(struct invpnd *d, const struct proto_info *info)
 
 bool switch_tomb_blocks(struct invpnd *d, const uint8_t mac[MAC_LEN], int64_t id)
 {
-	struct tomb *t = tomb_find(d, mac, d->loop.now_ms);
-
-	if (!t)
+	if (!tomb_blocks(&d->tombs, mac, id, d->loop.now_ms))
 		return false;
-	if (id <= t->last_id) {
-		d->counters.drop_duplicate++;
-		return true;
-	}
-	t->at_ms = 0; /* it spoke again: alive */
-	return false;
+	d->counters.drop_duplicate++;
+	return true;
 }
 
 void switch_note_inbound(struct invpnd *d, struct link *from, const struct proto_info *info)

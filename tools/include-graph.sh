@@ -26,7 +26,7 @@ for line in sys.argv[1].splitlines():
     g[a].add(b)
 # the daemon layer: these work on struct invpnd and may call each other
 upper = {"daemon", "switch", "announce", "autoconnect", "control", "notify", "notify_none", "main",
-         "build", "metrics"}
+         "build", "metrics", "withdraw"}
 index, low, stack, on, sccs, n = {}, {}, [], set(), [], [0]
 def visit(v):
     index[v] = low[v] = n[0]; n[0] += 1; stack.append(v); on.add(v)

@@ -107,6 +107,37 @@ static int reencode(uint8_t type, const uint8_t *body, size_t len, uint8_t *out,
 		return r;
 	}
 #endif
+#ifdef PROTO_WITHDRAW_MAX
+	case PROTO_WITHDRAW: {
+		struct proto_withdraw w;
+		struct proto_withdraw_entry *e;
+		size_t known;
+		int r;
+
+		*decoded = proto_decode_withdraw(body, len, &w);
+		if (*decoded)
+			return 0;
+		if (w.entries != body + PROTO_WITHDRAW_FIXED) {
+			*why = "WITHDRAW view does not match the body";
+			return -EFAULT;
+		}
+		e = calloc(w.n, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		for (size_t i = 0; i < w.n; i++)
+			proto_withdraw_get(&w, i, &e[i]);
+		r = proto_encode_withdraw(out, cap, e, w.n);
+		free(e);
+		/* a later version may send more: only the entries re-encode */
+		known = PROTO_WITHDRAW_FIXED + w.n * PROTO_WITHDRAW_ENTRY;
+		if (r == (int)(PROTO_HDR_SIZE + known) && len > known) {
+			memcpy(out + r, body + known, len - known);
+			proto_put16(out, (uint16_t)(len + 1));
+			r = (int)(len + PROTO_HDR_SIZE);
+		}
+		return r;
+	}
+#endif
 #ifdef PROTO_GSO_HDR
 	case PROTO_UNICAST_GSO: {
 		struct proto_unicast u;

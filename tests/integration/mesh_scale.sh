@@ -7,9 +7,10 @@
 # Checks: one mesh (every node a route to every other) within 60 s of the
 # last daemon answering; no node with more than twice the median link count;
 # at most 8 hops between any two nodes (following next hops). Then 10 % are
-# killed (SIGKILL, every tenth): within 60 s the survivors are one mesh again
-# and no survivor routes to the dead (each has exactly survivors - 1 routes,
-# and none of them names a dead MAC). Then the dead are restarted: within 60 s
+# killed (SIGKILL, every tenth): within 10 s no survivor routes to the dead
+# (their neighbours withdraw those routes: WITHDRAW), within 60 s the
+# survivors are one mesh again (each has exactly survivors - 1 routes, and
+# none of them names a dead MAC). Then the dead are restarted: within 60 s
 # one mesh of N again. Times are the nodes' own (status routes_changed_ms: the
 # last change of a route count), not the poll's. Issue 13's target of 10 s
 # for each is reported as a TODO check until it is met.
@@ -21,7 +22,7 @@ N=${MESH_N:-100}
 # extra invpnd arguments for every node (experiments: MESH_ARGS="--sign no")
 read -ra extra <<<"${MESH_ARGS:-}"
 # what the 10 s checks wait for (the same three figures for each)
-TODO_TIMES="issue 13: start 2.8-5.7 s and restart 0.9-3.1 s at N=100; churn 4.4-6.2 s or 30 s (dead routes live to route_timeout where the reverse-path rule refuses the GONE); not shown 5 of 5"
+TODO_TIMES="issue 13: start 2.8-5.7 s and restart 0.9-3.1 s at N=100 on a quiet machine, 30-40 s on a loaded one; churn 4.4-16 s"
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 make_ca
 mesh_make "$N" br 8
@@ -81,10 +82,37 @@ for ((i = 1; i <= N; i++)); do
 	fi
 done
 for n in "${dead[@]}"; do
+	echo "${NODE_MAC[$n]}"
+done >"$IT_WORK/dead_macs"
+# no_dead_routes - ten survivors spread over the ring have no route to a dead
+# node (a pass over all 90 takes too long under load to time anything; all of
+# them are checked after the settle below)
+sample=() step=$((${#alive[@]} / 10 > 0 ? ${#alive[@]} / 10 : 1))
+for ((i = 0; i < ${#alive[@]} && ${#sample[@]} < 10; i += step)); do
+	sample+=("${alive[$i]}")
+done
+no_dead_routes() {
+	local n macs
+	for n in "${sample[@]}"; do
+		macs=$(ctl "$n" routes | jq -r '.routes[].mac') || return 1
+		! grep -qxF -f "$IT_WORK/dead_macs" <<<"$macs" || return 1
+	done
+}
+for n in "${dead[@]}"; do
 	kill_node "$n"
 done
 t2=$(now)
 S=${#alive[@]}
+# the routes to the dead go first (WITHDRAW); timed to the end of the pass that
+# saw none, so the figure includes a whole poll pass (seconds at N = 100)
+if wait_for 60 no_dead_routes; then
+	took=$(elapsed "$t2")
+	check_todo "issue 13: 14 s seen on a loaded machine (start 45 s there), the poll included; withdraw_chain shows 0.25 s for one death" \
+		"routes to the dead gone within 10 s of the kill at ${#sample[@]} survivors (seen after $took s)" \
+		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
+else
+	not_ok "routes to the dead gone within 60 s of the kill at ${#sample[@]} survivors"
+fi
 if wait_for 60 mesh_settled $((S - 1)) "${alive[@]}"; then
 	took=$(mesh_settle_time "$t2")
 	ok "after killing ${#dead[@]}: the $S survivors have exactly $((S - 1)) routes each (settled $took s after the kill, seen after $(elapsed "$t2") s)"
@@ -112,6 +140,11 @@ for n in "${alive[@]}"; do
 	gone=$((gone + $(counter "$n" routes_gone)))
 done
 diag "routes dropped on GONE notices: $gone"
+withdrawn=0
+for n in "${alive[@]}"; do
+	withdrawn=$((withdrawn + $(counter "$n" routes_withdrawn)))
+done
+diag "routes dropped on WITHDRAW: $withdrawn"
 
 # the dead come back (their caches know the mesh)
 t3=$(now)

@@ -52,6 +52,12 @@ Verbs:
                                frame), to see that it is checked like 0x80
     bcast src= id= [ethertype=] [hex=|len=]
                                0x81
+    gone origin= id= gone= last_id=
+                               0x07 GONE: origin says its link to gone went
+                               down, gone's newest INFO id being last_id
+    withdraw mac=MAC[,MAC...] last_id= [version=1]
+                               0x0c WITHDRAW: one entry (mac, last_id) per
+                               MAC, all with the same last_id
     raw type=0xTT hex=         any frame
 Bounded: every step has a finite count, the whole run ends after --hold
 seconds, and the script exits 0 if every step ran (1 otherwise).
@@ -166,6 +172,16 @@ def build(verb, kw, v, n):
     if verb == "bcast":
         return frame(0x81, struct.pack("!q6s", v.id(kw.get("id", "now")), v.mac(kw["src"], n)) +
                      eth_rest(kw))
+    if verb == "gone":
+        return frame(0x07, struct.pack("!Bq6s6sq", 1, v.id(kw.get("id", "now")),
+                                       v.mac(kw["origin"], n), v.mac(kw["gone"], n),
+                                       v.id(kw.get("last_id", "now"))))
+    if verb == "withdraw":
+        macs = kw["mac"].split(",")
+        last_id = v.id(kw.get("last_id", "now"))
+        body = struct.pack("!BH", int(kw.get("version", "1")), len(macs))
+        body += b"".join(struct.pack("!6sq", v.mac(m, n), last_id) for m in macs)
+        return frame(0x0C, body)
     if verb == "raw":
         return frame(int(kw["type"], 0), bytes.fromhex(kw.get("hex", "")))
     raise ValueError("unknown step %r" % verb)

@@ -598,6 +598,63 @@ static void test_unicast_gso(void **state)
 
 /* ---- versions, short bodies ---- */
 
+#ifdef PROTO_WITHDRAW_MAX
+static void test_withdraw(void **state)
+{
+	struct proto_withdraw_entry e[PROTO_WITHDRAW_MAX + 1], got;
+	static uint8_t buf[PROTO_WITHDRAW_FRAME + 64];
+	const size_t two = PROTO_WITHDRAW_FIXED + 2 * PROTO_WITHDRAW_ENTRY;
+	struct proto_withdraw w;
+	uint8_t *body = buf + PROTO_HDR_SIZE;
+	int size;
+
+	for (size_t i = 0; i <= PROTO_WITHDRAW_MAX; i++) {
+		memset(e[i].mac, (int)i, MAC_LEN);
+		e[i].mac[0] = 0x02;
+		e[i].last_id = 1700000000000LL + (int64_t)i;
+	}
+	e[1].last_id = -1; /* any i64 goes through as it is */
+	size = proto_encode_withdraw(buf, sizeof(buf), e, 3);
+	assert_int_equal(size, PROTO_HDR_SIZE + PROTO_WITHDRAW_FIXED + 3 * PROTO_WITHDRAW_ENTRY);
+	assert_frame(buf, size, PROTO_WITHDRAW);
+	assert_int_equal(body[0], PROTO_VERSION);
+	assert_int_equal(proto_get16(body + 1), 3);
+	assert_int_equal(proto_decode_withdraw(body, (size_t)size - PROTO_HDR_SIZE, &w), 0);
+	assert_int_equal(w.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		proto_withdraw_get(&w, i, &got);
+		assert_memory_equal(got.mac, e[i].mac, MAC_LEN);
+		assert_true(got.last_id == e[i].last_id);
+	}
+	/* too small a buffer; no entries; more than a frame may hold */
+	assert_int_equal(proto_encode_withdraw(buf, (size_t)size - 1, e, 3), -ENOSPC);
+	assert_int_equal(proto_encode_withdraw(buf, sizeof(buf), e, 0), -EINVAL);
+	assert_int_equal(proto_encode_withdraw(buf, sizeof(buf), e, PROTO_WITHDRAW_MAX + 1),
+			 -EINVAL);
+	size = proto_encode_withdraw(buf, sizeof(buf), e, PROTO_WITHDRAW_MAX);
+	assert_int_equal(size, PROTO_WITHDRAW_FRAME);
+	assert_int_equal(proto_decode_withdraw(body, (size_t)size - PROTO_HDR_SIZE, &w), 0);
+	assert_int_equal(w.n, PROTO_WITHDRAW_MAX);
+	/* a count the body does not hold, a zero count, one past the bound */
+	proto_encode_withdraw(buf, sizeof(buf), e, 2);
+	for (size_t len = 0; len < two; len++)
+		assert_int_equal(proto_decode_withdraw(body, len, &w), -EBADMSG);
+	proto_put16(body + 1, 0);
+	assert_int_equal(proto_decode_withdraw(body, 64, &w), -EBADMSG);
+	proto_put16(body + 1, PROTO_WITHDRAW_MAX + 1);
+	assert_int_equal(proto_decode_withdraw(body, sizeof(buf) - PROTO_HDR_SIZE, &w), -EBADMSG);
+	/* a later version's longer body: the entries are read, the rest ignored */
+	proto_put16(body + 1, 2);
+	memset(body + two, 0xee, 10);
+	assert_int_equal(proto_decode_withdraw(body, two + 10, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(proto_check_body(PROTO_WITHDRAW, body, two + 10, NULL), PROTO_CHECK_OK);
+	body[0] = 2;
+	assert_int_equal(proto_decode_withdraw(body, 64, &w), -EPROTONOSUPPORT);
+	assert_string_equal(proto_type_name(PROTO_WITHDRAW), "WITHDRAW");
+}
+#endif
+
 static void test_version(void **state)
 {
 	uint8_t body[64];
@@ -738,6 +795,16 @@ static size_t make_samples(struct sample *s)
 		memcpy(buf + PROTO_HDR_SIZE + PROTO_GSO_HDR, eth, 60);
 		n = add_sample(s, n, buf, PROTO_HDR_SIZE + PROTO_GSO_HDR + 60);
 		free(eth);
+	}
+#endif
+#ifdef PROTO_WITHDRAW_MAX
+	{
+		struct proto_withdraw_entry e[2] = {{.last_id = 1700000000123LL}, {.last_id = 5}};
+
+		memcpy(e[0].mac, MAC_A, MAC_LEN);
+		memcpy(e[1].mac, MAC_B, MAC_LEN);
+		n = add_sample(s, n, buf, proto_encode_withdraw(buf, sizeof(buf), e, 1));
+		n = add_sample(s, n, buf, proto_encode_withdraw(buf, sizeof(buf), e, 2));
 	}
 #endif
 	for (size_t len = 12; len <= 64; len += 26) {
@@ -882,6 +949,9 @@ int main(void)
 #endif
 #ifdef PROTO_GSO_HDR
 		cmocka_unit_test(test_unicast_gso),
+#endif
+#ifdef PROTO_WITHDRAW_MAX
+		cmocka_unit_test(test_withdraw),
 #endif
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_short_bodies),

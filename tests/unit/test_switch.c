@@ -306,7 +306,7 @@ static void test_link_up_announces_and_replays_routes(void **state)
 		uint32_t caps = 0;
 
 		assert_int_equal(proto_decode_caps(body, len, &caps), 0);
-		assert_int_equal(caps, PROTO_CAPS_MESH);
+		assert_int_equal(caps, PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW);
 	}
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	/* (no DEGREE: c has not said it speaks the mesh extensions) */
@@ -336,12 +336,20 @@ static void test_gone_drops_stale_routes_only(void **state)
 	assert_true(n > 0);
 	arrive(b, wire, (size_t)n);
 	assert_null(route_find(&d.routes, M(X)));
-	/* Y announced after the GONE's last_id: it is alive */
+	/* Y's route does not go through b: b's GONE says nothing of it (taken
+	 * from any link, one GONE could silence any node) */
 	g.id = 5001;
 	memcpy(g.gone, M(Y), MAC_LEN);
 	n = proto_encode_gone(wire, sizeof(wire), &g);
 	arrive(b, wire, (size_t)n);
 	assert_ptr_equal(route_lookup(&d.routes, M(Y)), c);
+	/* X announced after the GONE's last_id: it is alive */
+	arrive_info(b, X, 9600, "198.18.0.9", 41744);
+	g.id = 5003;
+	memcpy(g.gone, M(X), MAC_LEN);
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	arrive(b, wire, (size_t)n);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b);
 	/* a peer we have a direct link to is never dropped on hearsay */
 	g.id = 5002;
 	memcpy(g.gone, M(C), MAC_LEN);
@@ -359,6 +367,143 @@ static void test_link_down_drops_its_routes(void **state)
 	switch_link_down(&d, b);
 	assert_null(route_find(&d.routes, M(X)));
 	assert_ptr_equal(route_lookup(&d.routes, M(C)), c);
+}
+
+/* A peer that takes WITHDRAW (and the mesh extensions). */
+static struct link *withdraw_peer(const char *mac, const char *ip)
+{
+	struct link *l = fake_link(mac, ip, 41744);
+
+	l->peer_sent_caps = true;
+	l->peer_caps = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW;
+	return l;
+}
+
+/* The entries of the next frame l queued, which must be a WITHDRAW. */
+static size_t expect_withdraw(struct link *l, struct proto_withdraw_entry *e, size_t cap)
+{
+	struct proto_withdraw w;
+	const uint8_t *body;
+	size_t len;
+
+	body = expect_sent(l, PROTO_WITHDRAW, &len);
+	assert_int_equal(proto_decode_withdraw(body, len, &w), 0);
+	assert_true(w.n <= cap);
+	for (size_t i = 0; i < w.n; i++)
+		proto_withdraw_get(&w, i, &e[i]);
+	return w.n;
+}
+
+static bool has_entry(const struct proto_withdraw_entry *e, size_t n, const char *mac, int64_t id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (mac_eq(e[i].mac, M(mac)))
+			return e[i].last_id == id;
+	}
+	return false;
+}
+
+/* A closed link's routes are withdrawn to WITHDRAW peers, and tombed here. */
+static void test_link_down_withdraws_its_routes(void **state)
+{
+	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
+	struct link *o = fake_link(Y, "198.18.0.10", 41744); /* no WITHDRAW: gets none */
+	struct proto_withdraw_entry e[4];
+	size_t n;
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(b, X, 9100, "198.18.0.9", 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	drain(c);
+	drain(o);
+	switch_link_down(&d, b);
+	n = expect_withdraw(c, e, 4);
+	assert_int_equal(n, 2);
+	assert_true(has_entry(e, n, B, 9000));
+	assert_true(has_entry(e, n, X, 9100));
+	/* then our fresh announcement (the GONE goes to MESH peers without WITHDRAW only) */
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	expect_sent(o, PROTO_ANNOUNCE, NULL);
+	assert_null(route_find(&d.routes, M(X)));
+	/* the peer itself is gone (no other link to it): its old INFO stays out */
+	arrive_info(c, B, 9000, NULL, 41744);
+	assert_null(route_find(&d.routes, M(B)));
+	/* a late copy of X's last INFO does not bring it back; its next one does */
+	arrive_info(c, X, 9100, "198.18.0.9", 41744);
+	assert_null(route_find(&d.routes, M(X)));
+	arrive_info(c, X, 9101, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), c);
+}
+
+/* A duplicate link closed: its routes move to the other link to that peer. */
+static void test_duplicate_link_down_moves_its_routes(void **state)
+{
+	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
+	struct link *b2 = withdraw_peer(B, "198.18.0.2");
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(b, X, 9100, "198.18.0.9", 41744);
+	drain(c);
+	drain(b2);
+	switch_link_down(&d, b);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b2);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b2);
+	/* nothing is gone: no WITHDRAW, no GONE, no announcement */
+	expect_nothing_sent(c);
+	expect_nothing_sent(b2);
+}
+
+/* A WITHDRAW takes only routes through its sender that heard nothing newer. */
+static void test_withdraw_takes_routes_through_the_sender_only(void **state)
+{
+	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
+	struct link *e2 = withdraw_peer("02:00:00:00:00:04", "198.18.0.4");
+	struct proto_withdraw_entry in[4] = {{.last_id = 9100},
+					     {.last_id = 9200},
+					     {.last_id = 9000},
+					     {.last_id = 9300}};
+	struct proto_withdraw_entry out[4];
+	const char *Z = "02:00:00:00:00:97";
+	uint8_t wire[PROTO_WITHDRAW_FRAME];
+	int size;
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(b, X, 9100, "198.18.0.9", 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	arrive_info(c, Y, 9200, "198.18.0.10", 41744);
+	arrive_info(c, Z, 9301, "198.18.0.11", 41744);
+	drain(b);
+	drain(c);
+	drain(e2);
+	/* c withdraws X (through b), Y (through c), c itself and Z (heard newer) */
+	memcpy(in[0].mac, M(X), MAC_LEN);
+	memcpy(in[1].mac, M(Y), MAC_LEN);
+	memcpy(in[2].mac, M(C), MAC_LEN);
+	memcpy(in[3].mac, M(Z), MAC_LEN);
+	size = proto_encode_withdraw(wire, sizeof(wire), in, 4);
+	assert_true(size > 0);
+	arrive(c, wire, (size_t)size);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), b);
+	assert_null(route_find(&d.routes, M(Y)));
+	assert_ptr_equal(route_lookup(&d.routes, M(C)), c);
+	assert_ptr_equal(route_lookup(&d.routes, M(Z)), c);
+	assert_int_equal(d.counters.routes_withdrawn, 1);
+	assert_int_equal(d.counters.withdraw_ignored, 3);
+	/* relayed (what we dropped, at our own newest id) to the others, not back */
+	assert_int_equal(expect_withdraw(b, out, 4), 1);
+	assert_true(has_entry(out, 1, Y, 9200));
+	assert_int_equal(expect_withdraw(e2, out, 4), 1);
+	expect_nothing_sent(c);
+	/* the same again: nothing left to take, nothing relayed */
+	arrive(c, wire, (size_t)size);
+	expect_nothing_sent(b);
+	assert_int_equal(d.counters.routes_withdrawn, 1);
+	/* Y's old INFO is refused (forgotten, it would be new again and go
+	 * round); its next one brings the route back */
+	arrive_info(b, Y, 9200, "198.18.0.10", 41744);
+	assert_null(route_find(&d.routes, M(Y)));
+	arrive_info(b, Y, 9201, "198.18.0.10", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(Y)), b);
 }
 
 /* ---- frames from the TAP ------------------------------------------------- */
@@ -851,6 +996,9 @@ int main(void)
 		T(test_link_up_announces_and_replays_routes),
 		T(test_link_down_drops_its_routes),
 		T(test_gone_drops_stale_routes_only),
+		T(test_link_down_withdraws_its_routes),
+		T(test_duplicate_link_down_moves_its_routes),
+		T(test_withdraw_takes_routes_through_the_sender_only),
 		T(test_tap_unicast_follows_the_route),
 		T(test_tap_unicast_without_route_is_counted),
 		T(test_tap_frame_from_another_host_is_dropped),
