@@ -59,7 +59,9 @@ for ((i = 0; i < 20; i++)); do
 		"raw type=0x08 hex=$wrong_key"
 		"raw type=0x08 hex=$garbage every=1")
 done
-insider hijack 30 "await type=0x04 timeout=10" "${steps[@]}"
+# held to 60 s: the checks below run while it is linked (bg_stop ends it), and
+# under ASan on a loaded machine the 22 samples and the forging take over 30 s
+insider hijack 60 "await type=0x04 timeout=10" "${steps[@]}"
 m_pid=$INSIDER_PID
 check "M linked to c" wait_for 10 peer_up c $MAC_M
 

@@ -408,7 +408,7 @@ static void test_link_down_withdraws_its_routes(void **state)
 {
 	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
 	struct link *o = fake_link(Y, "198.18.0.10", 41744); /* no WITHDRAW: gets none */
-	struct proto_withdraw_entry e[4];
+	struct proto_withdraw_entry e[4] = {0};
 	size_t n;
 
 	arrive_info(b, B, 9000, NULL, 41744);
@@ -462,7 +462,7 @@ static void test_withdraw_takes_routes_through_the_sender_only(void **state)
 					     {.last_id = 9200},
 					     {.last_id = 9000},
 					     {.last_id = 9300}};
-	struct proto_withdraw_entry out[4];
+	struct proto_withdraw_entry out[4] = {0};
 	const char *Z = "02:00:00:00:00:97";
 	uint8_t wire[PROTO_WITHDRAW_FRAME];
 	int size;
