@@ -16,7 +16,7 @@
 #              dropped its route to a on each: the GONE came from its route
 #              to its origin M, and a's route went over a link not to a.)
 #   WITHDRAW   WITHDRAW(a, now), WITHDRAW(b, now), WITHDRAW(a + b, now),
-#              4 each: c keeps its routes to a and b (they do not go over
+#              6 each: c keeps its routes to a and b (they do not go over
 #              M's link), routes_withdrawn stays 0.
 #   control    M announces a made-up node Z (so c routes Z over M's link).
 #              WITHDRAW(Z, an id older than Z's INFO) and WITHDRAW(M, now)
@@ -35,13 +35,13 @@ check "c routes a via b" [ "$(route_via c $MAC_A)" = $MAC_B ]
 check "ping c -> a before the attack" ping_ok c 10.201.0.1 5
 
 # CAPS MESH | WITHDRAW: M is one of c's WITHDRAW peers
-insider withdraw 50 --caps 0xa "await type=0x04 timeout=10" "sleep s=3" \
+insider withdraw 80 --caps 0xa "await type=0x04 timeout=10" "sleep s=3" \
 	"gone origin=$MAC_M id=now gone=$MAC_A last_id=now count=12 every=0.5" \
 	"sleep s=7" \
-	"withdraw mac=$MAC_A last_id=now count=4 every=0.5" \
-	"withdraw mac=$MAC_B last_id=now count=4 every=0.5" \
-	"withdraw mac=$MAC_A,$MAC_B last_id=now count=4 every=0.5" \
-	"sleep s=2" \
+	"withdraw mac=$MAC_A last_id=now count=6 every=0.5" \
+	"withdraw mac=$MAC_B last_id=now count=6 every=0.5" \
+	"withdraw mac=$MAC_A,$MAC_B last_id=now count=6 every=0.5" \
+	"sleep s=3" \
 	"info mac=$MAC_Z id=now port=41744" \
 	"sleep s=3" \
 	"withdraw mac=$MAC_Z last_id=now-60000" \
