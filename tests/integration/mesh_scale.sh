@@ -12,8 +12,9 @@
 # survivors are one mesh again (each has exactly survivors - 1 routes, and
 # none of them names a dead MAC). Then the dead are restarted: within 60 s
 # one mesh of N again. Times are the nodes' own (status routes_changed_ms: the
-# last change of a route count), not the poll's. Issue 13's target of 10 s
-# for each is reported as a TODO check until it is met.
+# last change of a route count), not the poll's; the start is timed from the
+# last launch. Issue 13's target of 10 s for the three settle times is
+# reported as a TODO check until it is met; the dead routes' 10 s is checked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mesh_lib.sh"
 it_init
@@ -22,7 +23,7 @@ N=${MESH_N:-100}
 # extra invpnd arguments for every node (experiments: MESH_ARGS="--sign no")
 read -ra extra <<<"${MESH_ARGS:-}"
 # what the 10 s checks wait for (the same three figures for each)
-TODO_TIMES="issue 13: start 2.8-5.7 s and restart 0.9-3.1 s at N=100 on a quiet machine, 30-40 s on a loaded one; churn 4.4-16 s"
+TODO_TIMES="issue 13: on a quiet machine (2026-12-02) start 17 s after the last launch, churn 19 s, restart 14 s: every node has every route within seconds, but shaping closes links for a while after and each close dips route counts"
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 make_ca
 mesh_make "$N" br 8
@@ -32,6 +33,10 @@ t0=$(now)
 for ((i = 1; i <= N; i++)); do
 	mesh_launch m$i --init 198.18.8.$(ring_seed "$i" "$N") "${extra[@]}"
 done
+# launching takes this harness seconds itself (0.13 s a node here): the start
+# is simultaneous from the last launch on, and the 10 s check is timed from it
+tl=$(now)
+diag "the last of $N daemons launched $(elapsed "$t0" "$tl") s after the first"
 wait_for 60 mesh_answer "${all[@]}" || bail "not every node came up within 60 s"
 t1=$(now)
 diag "$N daemons launched in $(elapsed "$t0" "$t1") s (counted from when the last answers)"
@@ -39,9 +44,9 @@ diag "$N daemons launched in $(elapsed "$t0" "$t1") s (counted from when the las
 # one mesh at all (within 60 s), timed from the nodes' own record of when their
 # route count last changed (a poll pass over 100 nodes takes seconds itself)
 if wait_for 60 mesh_settled $((N - 1)) "${all[@]}"; then
-	took=$(mesh_settle_time "$t0")
-	ok "one mesh: every node has a route to all $((N - 1)) others (settled $took s after the launch, seen after $(elapsed "$t0") s)"
-	check_todo "$TODO_TIMES" "one mesh within 10 s of the launch (took $took s)" \
+	took=$(mesh_settle_time "$tl")
+	ok "one mesh: every node has a route to all $((N - 1)) others (settled $(mesh_settle_time "$t0") s after the first launch, $took s after the last, seen after $(elapsed "$t0") s)"
+	check_todo "$TODO_TIMES" "one mesh within 10 s of the last launch (took $took s)" \
 		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
 else
 	not_ok "one mesh within 60 s: every node has a route to all $((N - 1)) others ($(mesh_pieces))"
@@ -107,8 +112,7 @@ S=${#alive[@]}
 # saw none, so the figure includes a whole poll pass (seconds at N = 100)
 if wait_for 60 no_dead_routes; then
 	took=$(elapsed "$t2")
-	check_todo "issue 13: 14 s seen on a loaded machine (start 45 s there), the poll included; withdraw_chain shows 0.25 s for one death" \
-		"routes to the dead gone within 10 s of the kill at ${#sample[@]} survivors (seen after $took s)" \
+	check "routes to the dead gone within 10 s of the kill at ${#sample[@]} survivors (seen after $took s, the poll included)" \
 		awk -v t="$took" 'BEGIN { exit !(t <= 10) }'
 else
 	not_ok "routes to the dead gone within 60 s of the kill at ${#sample[@]} survivors"
