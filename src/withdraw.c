@@ -26,8 +26,11 @@ void withdraw_flush(struct invpnd *d, struct withdrawal *w)
 	/* a no_relay node forwarded no INFO: no route goes through it */
 	if (n <= 0 || d->cfg->no_relay)
 		return;
+	/* draining links too: INFO no longer goes over them, so the peer's
+	 * routes through us move away, but a dead node's never would (the sim's
+	 * churn: such routes lived until the drain closed the link, 7-29 s) */
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != w->from && l->state == LINK_UP && !l->full && !l->drain_ms &&
+		if (l != w->from && l->state == LINK_UP && !l->full &&
 		    (l->peer_caps & PROTO_CAPS_WITHDRAW))
 			link_send(l, wire, (size_t)n, true);
 	}
