@@ -408,6 +408,9 @@ static void test_link_down_withdraws_its_routes(void **state)
 {
 	struct link *b = withdraw_peer(B, "198.18.0.2"), *c = withdraw_peer(C, "198.18.0.3");
 	struct link *o = fake_link(Y, "198.18.0.10", 41744); /* no WITHDRAW: gets none */
+	/* being drained (autoconnect): gets the WITHDRAW all the same, as no
+	 * newer INFO of a dead node would ever move its peer's routes */
+	struct link *dr = withdraw_peer("02:00:00:00:00:04", "198.18.0.4");
 	struct proto_withdraw_entry e[4] = {0};
 	size_t n;
 
@@ -416,19 +419,23 @@ static void test_link_down_withdraws_its_routes(void **state)
 	arrive_info(c, C, 9000, NULL, 41744);
 	drain(c);
 	drain(o);
-	/* c is being drained (autoconnect): it gets the WITHDRAW all the same,
-	 * as no newer INFO of a dead node would ever move its peer's routes */
-	c->drain_ms = d.loop.now_ms + 1000;
+	drain(dr);
+	dr->drain_ms = d.loop.now_ms + 1000;
 	switch_link_down(&d, b);
 	n = expect_withdraw(c, e, 4);
 	assert_int_equal(n, 2);
 	assert_true(has_entry(e, n, B, 9000));
 	assert_true(has_entry(e, n, X, 9100));
-	/* then our fresh announcement (the GONE goes to MESH peers without
-	 * WITHDRAW only; no announcement over a draining link) */
-	expect_nothing_sent(c);
-	c->drain_ms = 0;
+	/* then our fresh announcement (the GONE goes to MESH peers without WITHDRAW only) */
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	expect_sent(o, PROTO_ANNOUNCE, NULL);
+	/* the draining peer: the same WITHDRAW, and no announcement */
+	memset(e, 0, sizeof(e));
+	n = expect_withdraw(dr, e, 4);
+	assert_int_equal(n, 2);
+	assert_true(has_entry(e, n, B, 9000));
+	assert_true(has_entry(e, n, X, 9100));
+	expect_nothing_sent(dr);
 	assert_null(route_find(&d.routes, M(X)));
 	/* the peer itself is gone (no other link to it): its old INFO stays out */
 	arrive_info(c, B, 9000, NULL, 41744);
