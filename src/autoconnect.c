@@ -8,6 +8,7 @@
 #include "link.h"
 #include "log.h"
 #include "route.h"
+#include "switch.h"
 #include "util.h"
 
 #define AUTOCONNECT_SOON_MS 200
@@ -21,6 +22,8 @@
 #define SHAPE_PERIOD_MS 5000
 /* a superfluous link drains for one announce interval and this much more */
 #define DRAIN_SLACK_MS 1500
+/* at most one fresh announcement a second for drains (a peer's DRAINs included) */
+#define DRAIN_ANNOUNCE_MS 1000
 /* a DEGREE-less node (an original, or not heard yet) counts as this many links */
 #define DEGREE_UNKNOWN 2
 /* a node that said FULL recently counts as this many */
@@ -296,13 +299,44 @@ static void shape(struct invpnd *d, uint64_t now)
 			return;
 	}
 	if (victim) {
-		/* not closed at once: its routes would be gone until their next
-		 * INFO. Drained first (see drain), it closes with nothing on it. */
 		log_info("autoconnect: %zu links, target %zu: draining %s",
 			 link_set_degree(&d->links), target, victim->name);
-		victim->drain_ms = now + (uint64_t)d->cfg->announce_interval * 1000 +
-				   DRAIN_SLACK_MS;
+		autoconnect_drain_start(d, victim, false);
 	}
+}
+
+/*
+ * Not closed at once: its routes would be gone until their next INFO.
+ * Drained first (see drain), it closes with nothing on it. That includes the
+ * route to the peer itself (PROTOCOL: DRAIN): we tell a peer that takes
+ * DRAIN, so it stops using the link too, both ends then take the other's
+ * announcement from other links, and a fresh one from each goes out now.
+ */
+void autoconnect_drain_start(struct invpnd *d, struct link *l, bool by_peer)
+{
+	uint64_t now = d->loop.now_ms;
+
+	if (l->drain_ms)
+		return;
+	/* the peer closes it: our own deadline is later, a fallback only */
+	l->drain_ms = now + (uint64_t)d->cfg->announce_interval * 1000 +
+		      (by_peer ? 2 : 1) * DRAIN_SLACK_MS;
+	l->drain_by_peer = by_peer;
+	if (!by_peer)
+		switch_send_drain(l, true);
+	if (!d->drain_announce_ms || now - d->drain_announce_ms >= DRAIN_ANNOUNCE_MS) {
+		d->drain_announce_ms = now;
+		switch_announce(d);
+	}
+}
+
+void autoconnect_drain_kept(struct invpnd *d, struct link *l)
+{
+	(void)d;
+	if (!l->drain_by_peer)
+		return; /* our own drain (both chose this link): ours decides */
+	l->drain_ms = 0;
+	l->drain_by_peer = false;
 }
 
 struct via_count {
@@ -336,7 +370,10 @@ static void drain(struct invpnd *d, uint64_t now)
 		route_foreach(&d->routes, count_via, &c);
 		if (c.n) {
 			log_info("autoconnect: %s still carries %zu route(s): kept", l->name, c.n);
+			if (!l->drain_by_peer)
+				switch_send_drain(l, false);
 			l->drain_ms = 0;
+			l->drain_by_peer = false;
 			continue;
 		}
 		log_info("autoconnect: dropping %s (drained)", l->name);

@@ -218,6 +218,7 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "drop_offload", c->drop_offload);
 	add_u64(o, "links_full_refused", lc->full_refused);
 	add_u64(o, "full_notices", c->full_notices);
+	add_u64(o, "drain_notices", c->drain_notices);
 	add_u64(o, "routes_gone", c->routes_gone);
 	add_u64(o, "routes_withdrawn", c->routes_withdrawn);
 	add_u64(o, "withdraw_ignored", c->withdraw_ignored);

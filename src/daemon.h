@@ -41,6 +41,7 @@ struct daemon_counters {
 	uint64_t drop_tap_write;      /* the TAP would not take a frame */
 	uint64_t drop_offload;	      /* super-frames or checksums we could not handle */
 	uint64_t full_notices;	      /* (ext) seeds that told us FULL */
+	uint64_t drain_notices;	      /* (ext) peers that told us DRAIN (closing) */
 	uint64_t routes_gone;	      /* (ext) routes dropped on a GONE */
 	uint64_t routes_withdrawn;    /* (ext) routes dropped on a WITHDRAW */
 	uint64_t withdraw_ignored;    /* (ext) WITHDRAW entries for routes not through that link */
@@ -88,6 +89,7 @@ struct invpnd {
 	struct loop_timer announce_timer;
 	struct loop_timer autoconnect_timer;
 	uint64_t heal_next_ms, shape_next_ms; /* autoconnect's own pace (monotonic) */
+	uint64_t drain_announce_ms;	      /* the last fresh announcement for a drain */
 	struct loop_timer watchdog_timer;
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */

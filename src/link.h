@@ -171,6 +171,7 @@ struct link {
 	 * none. Meanwhile no floods go out on it and no INFO is learned from it,
 	 * so routes move to other links before it closes (see autoconnect.c) */
 	uint64_t drain_ms;
+	bool drain_by_peer;	      /* (ext) the peer said DRAIN: it closes the link */
 	uint64_t last_tx_progress_ms; /* the last time TLS took bytes (or the queue was empty) */
 
 	uint8_t *in;

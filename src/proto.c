@@ -53,6 +53,8 @@ static const char *known_name(uint8_t type)
 		return "OBSERVED";
 	case PROTO_WITHDRAW:
 		return "WITHDRAW";
+	case PROTO_DRAIN:
+		return "DRAIN";
 	default:
 		return NULL;
 	}
@@ -206,6 +208,19 @@ int proto_decode_full(const uint8_t *body, size_t len)
 	if (len < PROTO_FULL_BODY)
 		return -EBADMSG;
 	return body[0] == PROTO_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+int proto_decode_drain(const uint8_t *body, size_t len, bool *closing)
+{
+	if (len < PROTO_DRAIN_BODY)
+		return -EBADMSG;
+	if (body[0] != PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	/* 1 closes; 0 keeps; anything else is no value we defined */
+	if (body[1] > 1)
+		return -EBADMSG;
+	*closing = body[1] == 1;
+	return 0;
 }
 
 int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out)
@@ -384,6 +399,18 @@ int proto_encode_full(uint8_t *buf, size_t cap)
 		return size;
 	proto_put_header(buf, PROTO_FULL, PROTO_FULL_BODY);
 	buf[3] = PROTO_VERSION;
+	return size;
+}
+
+int proto_encode_drain(uint8_t *buf, size_t cap, bool closing)
+{
+	int size = frame_size(cap, PROTO_DRAIN_BODY);
+
+	if (size < 0)
+		return size;
+	proto_put_header(buf, PROTO_DRAIN, PROTO_DRAIN_BODY);
+	buf[3] = PROTO_VERSION;
+	buf[4] = closing ? 1 : 0;
 	return size;
 }
 

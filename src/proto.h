@@ -28,6 +28,7 @@ enum proto_type {
 	PROTO_CERT = 0x0a,     /* (ext) to a CAPS_SIGN peer that asked: a node's certificate */
 	PROTO_OBSERVED = 0x0b, /* (ext) to a CAPS_SIGN peer: the address we see it at */
 	PROTO_WITHDRAW = 0x0c, /* (ext) to a CAPS_WITHDRAW peer: routes through us are gone */
+	PROTO_DRAIN = 0x0d,    /* (ext) to a CAPS_DRAIN peer: this link closes soon, or stays */
 	PROTO_UNICAST = 0x80,
 	PROTO_BROADCAST = 0x81,
 	PROTO_UNICAST_GSO = 0x82, /* (ext) virtio header + a large frame; only to CAPS_GSO peers */
@@ -38,8 +39,10 @@ enum proto_type {
 #define PROTO_CAPS_MESH 0x00000002u	/* takes DEGREE, FULL and GONE */
 #define PROTO_CAPS_SIGN 0x00000004u	/* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
 #define PROTO_CAPS_WITHDRAW 0x00000008u /* takes WITHDRAW */
+#define PROTO_CAPS_DRAIN 0x00000010u	/* takes DRAIN */
 #define PROTO_DEGREE_BODY 17		/* version, id, mac, u16 links */
 #define PROTO_FULL_BODY 1		/* version */
+#define PROTO_DRAIN_BODY 2		/* version, u8 closing (1) or kept (0) */
 #define PROTO_GONE_BODY 29		/* version, id, origin, gone, last_id */
 #define PROTO_CAPS_BODY 5		/* version, u32 caps */
 #define PROTO_WITHDRAW_FIXED 3		/* version, u16 count */
@@ -191,6 +194,8 @@ int proto_decode_broadcast(const uint8_t *body, size_t len, struct proto_broadca
 int proto_decode_caps(const uint8_t *body, size_t len, uint32_t *caps);
 int proto_decode_degree(const uint8_t *body, size_t len, struct proto_degree *out);
 int proto_decode_full(const uint8_t *body, size_t len);
+/** DRAIN: *closing is true for "closes soon", false for "kept after all". */
+int proto_decode_drain(const uint8_t *body, size_t len, bool *closing);
 int proto_decode_gone(const uint8_t *body, size_t len, struct proto_gone *out);
 /** A WITHDRAW of 1..PROTO_WITHDRAW_MAX entries; bytes after them are a later version's. */
 int proto_decode_withdraw(const uint8_t *body, size_t len, struct proto_withdraw *out);
@@ -216,6 +221,7 @@ int proto_encode_broadcast(uint8_t *buf, size_t cap, int64_t id, const uint8_t *
 int proto_encode_caps(uint8_t *buf, size_t cap, uint32_t caps);
 int proto_encode_degree(uint8_t *buf, size_t cap, const struct proto_degree *g);
 int proto_encode_full(uint8_t *buf, size_t cap);
+int proto_encode_drain(uint8_t *buf, size_t cap, bool closing);
 int proto_encode_gone(uint8_t *buf, size_t cap, const struct proto_gone *g);
 /** n entries, 1..PROTO_WITHDRAW_MAX (-EINVAL otherwise). */
 int proto_encode_withdraw(uint8_t *buf, size_t cap, const struct proto_withdraw_entry *e, size_t n);

@@ -275,8 +275,10 @@ static void learn_address(struct invpnd *d, const struct proto_info *info)
  */
 static bool linked_to(const struct invpnd *d, const uint8_t *mac)
 {
+	/* not by a draining link: its end takes the peer's route from others
+	 * before it closes (PROTOCOL: DRAIN), so the route never goes */
 	for (const struct link *l = d->links.list; l; l = l->next) {
-		if (l->state == LINK_UP && !l->full && mac_eq(l->peer_mac, mac))
+		if (l->state == LINK_UP && !l->full && !l->drain_ms && mac_eq(l->peer_mac, mac))
 			return true;
 	}
 	return false;
@@ -338,6 +340,10 @@ static bool unicast_src_ok(struct invpnd *d, const struct link *from, const uint
 		d->counters.drop_spoofed_src++;
 		return false;
 	}
+	/* the link's own peer speaks for itself (its certificate says so),
+	 * whichever way our route to it goes: a draining link's, say */
+	if (mac_eq(src, from->peer_mac))
+		return true;
 	r = route_find(&d->routes, src);
 	if (r && (r->via == from || origin_upstream_has(&r->up, from->id)))
 		return true;
@@ -662,6 +668,34 @@ static void on_full(struct invpnd *d, struct link *from, const uint8_t *body, si
 	autoconnect_soon(d);
 }
 
+/* (ext) The peer closes this link soon (or keeps it after all): stop using it too. */
+static void on_drain(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
+{
+	bool closing;
+
+	if (!decoded(d, from, PROTO_DRAIN, proto_decode_drain(body, len, &closing)))
+		return;
+	if (from->state != LINK_UP || from->full)
+		return;
+	if (!closing) {
+		autoconnect_drain_kept(d, from);
+		return;
+	}
+	if (from->drain_ms)
+		return;
+	d->counters.drain_notices++;
+	log_info("link %s: peer drains this link (DRAIN): moving our routes off it", from->name);
+	autoconnect_drain_start(d, from, true);
+}
+
+void switch_send_drain(struct link *l, bool closing)
+{
+	uint8_t f[PROTO_HDR_SIZE + PROTO_DRAIN_BODY];
+
+	if ((l->peer_caps & PROTO_CAPS_DRAIN) && proto_encode_drain(f, sizeof(f), closing) > 0)
+		link_send(l, f, sizeof(f), true);
+}
+
 /* (ext) GONE goes on only to MESH peers that do not take WITHDRAW: those hear of it that way */
 static void flood_gone(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n)
 {
@@ -776,6 +810,9 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 	case PROTO_WITHDRAW:
 		on_withdraw(d, from, body, blen);
 		break;
+	case PROTO_DRAIN:
+		on_drain(d, from, body, blen);
+		break;
 	default:
 		/* unknown types are skipped: their len says how far */
 		break;
@@ -865,7 +902,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	struct replay rp = {NULL, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
-	uint32_t bits = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW;
+	uint32_t bits = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN;
 
 	/*
 	 * On every link, first: it says we are no original node (which may be

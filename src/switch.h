@@ -31,6 +31,8 @@ void switch_link_up(struct invpnd *d, struct link *l);
 void switch_link_down(struct invpnd *d, struct link *l);
 /** Send a fresh ANNOUNCE (or an address-less INFO) on every link. */
 void switch_announce(struct invpnd *d);
+/** (ext) Tell a CAPS_DRAIN peer that l closes soon (closing) or stays after all. */
+void switch_send_drain(struct link *l, bool closing);
 /** Send the new link l what we know (the replay of every route's announcement). */
 void switch_replay(struct invpnd *d, struct link *l);
 

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 
 #ifdef PROTO_CAPS_BODY
 	r |= put("caps", buf, proto_encode_caps(buf, sizeof(buf), PROTO_CAPS_GSO));
+	r |= put("drain", buf, proto_encode_drain(buf, sizeof(buf), true));
 #endif
 #ifdef PROTO_GSO_HDR
 	/* as switch.c builds it: header, virtio_net_hdr (big-endian), the frame */

@@ -138,6 +138,24 @@ static int reencode(uint8_t type, const uint8_t *body, size_t len, uint8_t *out,
 		return r;
 	}
 #endif
+#ifdef PROTO_DRAIN_BODY
+	case PROTO_DRAIN: {
+		bool closing;
+		int r;
+
+		*decoded = proto_decode_drain(body, len, &closing);
+		if (*decoded)
+			return 0;
+		r = proto_encode_drain(out, cap, closing);
+		/* a later version may send more: only the part we know re-encodes */
+		if (r == PROTO_HDR_SIZE + PROTO_DRAIN_BODY && len > PROTO_DRAIN_BODY) {
+			memcpy(out + r, body + PROTO_DRAIN_BODY, len - PROTO_DRAIN_BODY);
+			proto_put16(out, (uint16_t)(len + 1));
+			r = (int)(len + PROTO_HDR_SIZE);
+		}
+		return r;
+	}
+#endif
 #ifdef PROTO_GSO_HDR
 	case PROTO_UNICAST_GSO: {
 		struct proto_unicast u;

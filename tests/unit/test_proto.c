@@ -655,6 +655,41 @@ static void test_withdraw(void **state)
 }
 #endif
 
+#ifdef PROTO_DRAIN_BODY
+static void test_drain(void **state)
+{
+	uint8_t buf[PROTO_HDR_SIZE + PROTO_DRAIN_BODY + 4];
+	const uint8_t *body = buf + PROTO_HDR_SIZE;
+	bool closing = false;
+	int size;
+
+	(void)state;
+	for (int want = 0; want <= 1; want++) {
+		size = proto_encode_drain(buf, sizeof(buf), want);
+		assert_int_equal(size, PROTO_HDR_SIZE + PROTO_DRAIN_BODY);
+		assert_int_equal(buf[2], PROTO_DRAIN);
+		assert_int_equal(proto_get16(buf), PROTO_DRAIN_BODY + 1);
+		closing = !want;
+		assert_int_equal(proto_decode_drain(body, PROTO_DRAIN_BODY, &closing), 0);
+		assert_int_equal(closing, want);
+	}
+	assert_int_equal(proto_encode_drain(buf, PROTO_HDR_SIZE + 1, true), -ENOSPC);
+	/* truncated, an undefined value, another version; a longer body is a later version's */
+	assert_int_equal(proto_decode_drain(body, 1, &closing), -EBADMSG);
+	assert_int_equal(proto_decode_drain(body, 0, &closing), -EBADMSG);
+	buf[4] = 2;
+	assert_int_equal(proto_decode_drain(body, PROTO_DRAIN_BODY, &closing), -EBADMSG);
+	buf[4] = 1;
+	assert_int_equal(proto_decode_drain(body, PROTO_DRAIN_BODY + 4, &closing), 0);
+	assert_true(closing);
+	assert_int_equal(proto_check_body(PROTO_DRAIN, body, PROTO_DRAIN_BODY + 4, NULL),
+			 PROTO_CHECK_OK);
+	buf[3] = 2;
+	assert_int_equal(proto_decode_drain(body, PROTO_DRAIN_BODY, &closing), -EPROTONOSUPPORT);
+	assert_string_equal(proto_type_name(PROTO_DRAIN), "DRAIN");
+}
+#endif
+
 static void test_version(void **state)
 {
 	uint8_t body[64];
@@ -807,6 +842,10 @@ static size_t make_samples(struct sample *s)
 		n = add_sample(s, n, buf, proto_encode_withdraw(buf, sizeof(buf), e, 2));
 	}
 #endif
+#ifdef PROTO_DRAIN_BODY
+	n = add_sample(s, n, buf, proto_encode_drain(buf, sizeof(buf), true));
+	n = add_sample(s, n, buf, proto_encode_drain(buf, sizeof(buf), false));
+#endif
 	for (size_t len = 12; len <= 64; len += 26) {
 		uint8_t *eth = make_eth(len, MAC_A, MAC_B);
 
@@ -952,6 +991,9 @@ int main(void)
 #endif
 #ifdef PROTO_WITHDRAW_MAX
 		cmocka_unit_test(test_withdraw),
+#endif
+#ifdef PROTO_DRAIN_BODY
+		cmocka_unit_test(test_drain),
 #endif
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_short_bodies),

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "addr.h"
+#include "autoconnect.h"
 #include "daemon.h"
 #include "link.h"
 #include "origin.h"
@@ -306,7 +307,7 @@ static void test_link_up_announces_and_replays_routes(void **state)
 		uint32_t caps = 0;
 
 		assert_int_equal(proto_decode_caps(body, len, &caps), 0);
-		assert_int_equal(caps, PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW);
+		assert_int_equal(caps, PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN);
 	}
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	/* (no DEGREE: c has not said it speaks the mesh extensions) */
@@ -463,6 +464,120 @@ static void test_duplicate_link_down_moves_its_routes(void **state)
 	/* nothing is gone: no WITHDRAW, no GONE, no announcement */
 	expect_nothing_sent(c);
 	expect_nothing_sent(b2);
+}
+
+static size_t unicast_wire(uint8_t *wire, const char *dst, const char *src);
+
+static struct link *drain_peer(const char *mac, const char *ip)
+{
+	struct link *l = withdraw_peer(mac, ip);
+
+	l->peer_caps |= PROTO_CAPS_DRAIN;
+	return l;
+}
+
+static void arrive_drain(struct link *l, bool closing)
+{
+	uint8_t f[PROTO_HDR_SIZE + PROTO_DRAIN_BODY];
+
+	assert_int_equal(proto_encode_drain(f, sizeof(f), closing), (int)sizeof(f));
+	arrive(l, f, sizeof(f));
+}
+
+/* (ext) A peer says DRAIN: its route moves to another link before the link closes. */
+static void test_drain_moves_the_route_to_the_peer(void **state)
+{
+	struct link *b = drain_peer(B, "198.18.0.2"), *c = drain_peer(C, "198.18.0.3");
+	struct link *o = fake_link(Y, "198.18.0.10", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n;
+
+	(void)state;
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	/* without a drain, the route to B comes only from b */
+	arrive_info(c, B, 9001, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	drain(b);
+	drain(c);
+	drain(o);
+	/* B drains b: we stop using it, and announce ourselves afresh elsewhere */
+	arrive_drain(b, true);
+	assert_true(b->drain_ms > d.loop.now_ms);
+	assert_true(b->drain_by_peer);
+	assert_int_equal(d.counters.drain_notices, 1);
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	expect_sent(o, PROTO_ANNOUNCE, NULL);
+	expect_nothing_sent(b);
+	/* B's fresh INFO over c moves the route: b closes with nothing on it */
+	arrive_info(c, B, 9002, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), c);
+	/* and B's own frames on b still reach us meanwhile (its link says it
+	 * is B), however many of B's INFOs came over c since */
+	arrive_info(c, B, 9003, NULL, 41744);
+	arrive_info(c, B, 9004, NULL, 41744);
+	n = unicast_wire(wire, SELF, B);
+	arrive(b, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	assert_int_equal(d.counters.drop_reverse_path, 0);
+	/* a second DRAIN changes nothing; "kept" ends the drain */
+	arrive_drain(b, true);
+	assert_int_equal(d.counters.drain_notices, 1);
+	arrive_drain(b, false);
+	assert_int_equal(b->drain_ms, 0);
+	assert_false(b->drain_by_peer);
+	/* a bad value is a bad frame, as any other */
+	{
+		uint8_t f[PROTO_HDR_SIZE + PROTO_DRAIN_BODY];
+
+		proto_encode_drain(f, sizeof(f), true);
+		f[4] = 7;
+		arrive(c, f, sizeof(f));
+		assert_int_equal(c->drain_ms, 0);
+	}
+	/* drained again and closed: the route to B stays on c */
+	arrive_drain(b, true);
+	switch_link_down(&d, b);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), c);
+}
+
+/* (ext) Our own drain: a peer that takes DRAIN is told, one that does not is not. */
+static void test_our_drain_tells_the_peer(void **state)
+{
+	struct link *b = drain_peer(B, "198.18.0.2"), *c = drain_peer(C, "198.18.0.3");
+	struct link *o = fake_link(Y, "198.18.0.10", 41744);
+	const uint8_t *body;
+	bool closing = false;
+	size_t len;
+
+	(void)state;
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	arrive_info(o, Y, 9000, NULL, 41744);
+	drain(b);
+	drain(c);
+	drain(o);
+	autoconnect_drain_start(&d, b, false);
+	assert_false(b->drain_by_peer);
+	body = expect_sent(b, PROTO_DRAIN, &len);
+	assert_int_equal(proto_decode_drain(body, len, &closing), 0);
+	assert_true(closing);
+	expect_nothing_sent(b);
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	/* we take B's route from c now */
+	arrive_info(c, B, 9001, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), c);
+	/* the peer's "kept" does not end a drain of ours */
+	arrive_drain(b, false);
+	assert_true(b->drain_ms > 0);
+	/* a peer without DRAIN hears nothing; a second drain within the second
+	 * sends no second announcement */
+	drain(c);
+	drain(o);
+	autoconnect_drain_start(&d, o, false);
+	expect_nothing_sent(o);
+	expect_nothing_sent(c);
 }
 
 /* A WITHDRAW takes only routes through its sender that heard nothing newer. */
@@ -1011,6 +1126,8 @@ int main(void)
 		T(test_link_down_withdraws_its_routes),
 		T(test_duplicate_link_down_moves_its_routes),
 		T(test_withdraw_takes_routes_through_the_sender_only),
+		T(test_drain_moves_the_route_to_the_peer),
+		T(test_our_drain_tells_the_peer),
 		T(test_tap_unicast_follows_the_route),
 		T(test_tap_unicast_without_route_is_counted),
 		T(test_tap_frame_from_another_host_is_dropped),
