@@ -377,6 +377,8 @@ static void do_peers(struct client *c)
 		add_u64(p, "tx_bytes", l->c.tx_bytes);
 		add_u64(p, "drops", l->c.drops);
 		add_u64(p, "queued_bytes", link_queued(l));
+		/* being shed: nothing is routed into it, it closes once idle */
+		json_object_object_add(p, "draining", json_object_new_boolean(l->drain_ms != 0));
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "peers", arr);

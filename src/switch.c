@@ -307,16 +307,22 @@ static bool info_allowed(struct invpnd *d, struct link *from, const struct proto
 
 	if (id_in_future(d, from, PROTO_INFO, info->mac, info->id))
 		return false;
+	/*
+	 * A copy of the newest INFO: its link is on a path from the origin, so
+	 * the reverse-path rule takes the origin's frames from it. Noted before
+	 * rule 1 too: a neighbour's unicast may reach us through a third node
+	 * (that node's route to us went that way), and refusing it there would
+	 * cut the pair off for as long as the routes stay so.
+	 */
+	if (r && r->info.used && info->id == r->info.top)
+		origin_upstream_note(&r->up, from->id);
 	/* a route to a linked peer comes only from that link */
 	if (!direct && linked_to(d, info->mac)) {
 		d->counters.drop_not_direct++;
 		return false;
 	}
-	if (r) {
-		if (r->info.used && info->id == r->info.top)
-			origin_upstream_note(&r->up, from->id);
+	if (r)
 		return true;
-	}
 	if (direct)
 		return true; /* a neighbour always fits: the reserve is for it */
 	if (!origin_route_room(d->routes.count, d->routes.max, false)) {

@@ -161,7 +161,9 @@ static const struct command_help commands[] = {
 		"      rx_frames, rx_bytes  int  received on this link\n"
 		"      tx_frames, tx_bytes  int  sent on this link\n"
 		"      drops         int     frames dropped because the queue was full\n"
-		"      queued_bytes  int     bytes waiting in the output queue\n",
+		"      queued_bytes  int     bytes waiting in the output queue\n"
+		"      draining      bool    being shed: no route goes into it, it closes\n"
+		"                            once nothing does (see the README, Shape)\n",
 	},
 	{
 		"routes",

@@ -14,8 +14,10 @@
 # pairs ping over the overlay (-c 1 -W 2, at most 5 tries each: with the
 # reverse-path rule a pair's unicast can be refused for up to an announce
 # interval while routes still move at start; 3 tries failed 2 CI runs of 2,
-# one pair each, and could not be reproduced in 20 runs by hand; a failure
-# prints the drop counters and routes of both ends).
+# one pair each, and could not be reproduced in 20 runs by hand; 1 in 40-60
+# runs lost a pair for good until a neighbour's unicast through a third node
+# was taken (PROTOCOL.md, Rules 3); a failure
+# prints every node's drop counters, routes and links).
 . "$(dirname "$0")/lib.sh"
 it_init
 
@@ -66,9 +68,11 @@ for ((i = 1; i <= N; i++)); do
 		else
 			fails=$((fails + 1))
 			diag "n$i -> n$j: no reply in 5 tries"
-			for n in n$i n$j; do
-				diag "$n: $(ctl $n status | jq -c '.counters | with_entries(select(.key | startswith("drop_"))) | with_entries(select(.value > 0))')"
-				diag "$n routes: $(ctl $n routes | jq -c '[.routes[] | {mac, via}]')"
+			# every node: a relay's state is as likely the cause as an end's
+			for ((k = 1; k <= N; k++)); do
+				diag "n$k: $(ctl n$k status | jq -c '.counters | with_entries(select(.key | startswith("drop_") or . == "drain_notices")) | with_entries(select(.value > 0))')"
+				diag "n$k routes: $(ctl n$k routes | jq -c '[.routes[] | "\(.mac[-2:])>\(.via[-2:])"] | join(" ")')"
+				diag "n$k links: $(ctl n$k peers | jq -c '[.peers[] | select(.state == "up") | "\(.mac[-2:])\(if .draining then "(draining)" else "" end)"] | join(" ")')"
 			done
 		fi
 	done

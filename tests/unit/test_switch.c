@@ -919,6 +919,37 @@ static void test_route_to_a_neighbour_only_from_its_link(void **state)
 	assert_int_equal(d.counters.drop_not_direct, 2);
 }
 
+/*
+ * A neighbour's unicast through a third node: B is linked, but B's frames
+ * may reach us over c (c's route to us goes through c's link, not B's).
+ * c relayed B's newest INFO, so c is on a path from B: taken (six_seeds
+ * lost a pair for good without this); a link that relayed nothing is not.
+ */
+static void test_neighbour_unicast_through_a_relay(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	struct link *e = fake_link(Y, "198.18.0.4", 41744);
+	static uint8_t wire[PROTO_MAX_FRAME];
+	uint8_t got[128];
+	size_t n = unicast_wire(wire, SELF, B);
+
+	(void)state;
+	arrive_announce(b, B, 9000, 41744);
+	arrive_info(c, B, 9000, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	assert_int_equal(d.counters.drop_not_direct, 1);
+	arrive(c, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), 60);
+	arrive(e, wire, n);
+	assert_int_equal(tap_got(got, sizeof(got)), -1);
+	assert_int_equal(d.counters.drop_reverse_path, 1);
+	/* a newer id on c is still not a route (rule 1), nor a path */
+	arrive_info(c, B, 9500, NULL, 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
+	arrive(e, wire, n);
+	assert_int_equal(d.counters.drop_reverse_path, 2);
+}
+
 static void test_far_future_ids_are_refused(void **state)
 {
 	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
@@ -1142,6 +1173,7 @@ int main(void)
 		T(test_health_request_is_answered_and_forwarded),
 		T(test_health_never_to_original_nodes),
 		T(test_route_to_a_neighbour_only_from_its_link),
+		T(test_neighbour_unicast_through_a_relay),
 		T(test_far_future_ids_are_refused),
 		T(test_unicast_only_from_the_path_of_its_source),
 		T(test_new_origins_per_link_are_bounded),
