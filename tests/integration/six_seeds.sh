@@ -14,10 +14,10 @@
 # pairs ping over the overlay (-c 1 -W 2, at most 5 tries each: with the
 # reverse-path rule a pair's unicast can be refused for up to an announce
 # interval while routes still move at start; 3 tries failed 2 CI runs of 2,
-# one pair each, and could not be reproduced in 20 runs by hand; 1 in 40-60
-# runs lost a pair for good until a neighbour's unicast through a third node
-# was taken (PROTOCOL.md, Rules 3); a failure
-# prints every node's drop counters, routes and links).
+# one pair each, and could not be reproduced in 20 runs by hand; 1 run in
+# 40-60 lost a pair for good until a neighbour's unicast through a third
+# node was taken (PROTOCOL.md, Rules 3); a failure prints every node's drop
+# counters, routes and links).
 . "$(dirname "$0")/lib.sh"
 it_init
 

@@ -943,7 +943,8 @@ static void test_neighbour_unicast_through_a_relay(void **state)
 	arrive(e, wire, n);
 	assert_int_equal(tap_got(got, sizeof(got)), -1);
 	assert_int_equal(d.counters.drop_reverse_path, 1);
-	/* a newer id on c is still not a route (rule 1), nor a path */
+	/* a newer id on c is still not a route (rule 1), and e, which relayed
+	 * nothing of B's, still may not speak for B */
 	arrive_info(c, B, 9500, NULL, 41744);
 	assert_ptr_equal(route_lookup(&d.routes, M(B)), b);
 	arrive(e, wire, n);
