@@ -359,7 +359,7 @@ void announce_round(struct invpnd *d, int64_t id)
 	}
 	key = SSL_CTX_get0_privatekey(d->tls.ctx);
 	memcpy(s.mac, d->mac, MAC_LEN);
-	s.caps = PROTO_CAPS_MESH | PROTO_CAPS_SIGN | PROTO_CAPS_WITHDRAW |
+	s.caps = PROTO_CAPS_MESH | PROTO_CAPS_SIGN | PROTO_CAPS_WITHDRAW | PROTO_CAPS_PACE |
 		 (d->tap.vnet ? PROTO_CAPS_GSO : 0);
 	/* a node nobody should dial announces no address (as its unsigned INFO) */
 	if (s.port)
@@ -381,6 +381,13 @@ void announce_round(struct invpnd *d, int64_t id)
 		if (l->state == LINK_UP && !l->full && !l->drain_ms && announce_takes_signed(d, l))
 			link_send(l, a->own, a->own_len, true);
 	}
+}
+
+bool announce_keepalive(struct invpnd *d, struct link *to)
+{
+	struct announce *a = A(d);
+
+	return on(d) && a->own_len && link_send(to, a->own, a->own_len, true);
 }
 
 bool announce_replay(struct invpnd *d, const struct route *r, struct link *to)
@@ -521,6 +528,7 @@ static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigpr
 	}
 	r->sig = true;
 	switch_route_taken(r, from);
+	switch_note_caps(d, s->caps);
 	un = proto_encode_info(uwire, sizeof(uwire), info);
 	if (un > 0 && (size_t)un <= sizeof(r->info_frame)) {
 		memcpy(r->info_frame, uwire, (size_t)un);

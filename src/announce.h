@@ -106,6 +106,8 @@ bool announce_unsigned_ok(struct invpnd *d, const uint8_t mac[MAC_LEN]);
 void announce_round(struct invpnd *d, int64_t id);
 /** A new link's replay of route r: true if sent here (signed), false for the unsigned one. */
 bool announce_replay(struct invpnd *d, const struct route *r, struct link *to);
+/** Our last SIGNED INFO again, to a peer that takes it (a keepalive); false if none was sent. */
+bool announce_keepalive(struct invpnd *d, struct link *to);
 
 void announce_on_sinfo(struct invpnd *d, struct link *from, const uint8_t *body, size_t len);
 void announce_on_cert_req(struct invpnd *d, struct link *from, const uint8_t *body, size_t len);

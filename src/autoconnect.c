@@ -20,7 +20,7 @@
 /* a link is not dropped as superfluous before it is this old, nor more often */
 #define SHAPE_MIN_AGE_MS 10000
 #define SHAPE_PERIOD_MS 5000
-/* a superfluous link drains for one announce interval and this much more */
+/* a superfluous link drains for drain_wait_ms and this much more */
 #define DRAIN_SLACK_MS 1500
 /* at most one fresh announcement a second for drains (a peer's DRAINs included) */
 #define DRAIN_ANNOUNCE_MS 1000
@@ -312,31 +312,52 @@ static void shape(struct invpnd *d, uint64_t now)
  * DRAIN, so it stops using the link too, both ends then take the other's
  * announcement from other links, and a fresh one from each goes out now.
  */
+/*
+ * How long routes take to move off a draining link: every origin's next
+ * INFO, a flood interval; in a big mesh the DEGREE we send (without the
+ * link) makes every node flood afresh sooner, within two base intervals
+ * (pace_refresh_at: one every announce_interval at most).
+ */
+static uint64_t drain_wait_ms(const struct invpnd *d)
+{
+	uint64_t flood = daemon_flood_ms(d), asked = 2 * (uint64_t)d->cfg->announce_interval * 1000;
+
+	return flood < asked ? flood : asked;
+}
+
 void autoconnect_drain_start(struct invpnd *d, struct link *l, bool by_peer)
 {
 	uint64_t now = d->loop.now_ms;
 
 	if (l->drain_ms)
 		return;
-	/* the peer closes it: our own deadline is later, a fallback only */
-	l->drain_ms = now + (uint64_t)d->cfg->announce_interval * 1000 +
-		      (by_peer ? 2 : 1) * DRAIN_SLACK_MS;
+	/* the peer closes it at its deadline; ours comes first, to say "kept"
+	 * in time if routes still go over it here (see drain) */
+	l->drain_ms = now + drain_wait_ms(d) + (by_peer ? DRAIN_SLACK_MS / 2 : DRAIN_SLACK_MS);
 	l->drain_by_peer = by_peer;
+	l->drain_checked = false;
 	if (!by_peer)
 		switch_send_drain(l, true);
 	if (!d->drain_announce_ms || now - d->drain_announce_ms >= DRAIN_ANNOUNCE_MS) {
 		d->drain_announce_ms = now;
 		switch_announce(d);
+	} else {
+		/* floods are rare in a big mesh (pace.h): ours must still come
+		 * before the close, or the peer's route to us dies with the link */
+		daemon_refresh_soon(d);
 	}
+	/* the DEGREE without this link goes even when the announcement waits */
+	switch_degree_soon(d);
 }
 
 void autoconnect_drain_kept(struct invpnd *d, struct link *l)
 {
 	(void)d;
-	if (!l->drain_by_peer)
-		return; /* our own drain (both chose this link): ours decides */
+	/* our own drain too: the peer still routes over the link, and closing
+	 * it would cut those routes until their origins' next INFO */
 	l->drain_ms = 0;
 	l->drain_by_peer = false;
+	l->drain_checked = false;
 }
 
 struct via_count {
@@ -357,7 +378,10 @@ static void count_via(const struct route *r, void *arg)
 /*
  * A drained link is closed once no route uses it any more: every origin's
  * next INFO came first over another link. If some still do, the link is what
- * connects us to them (a bridge in the graph): it stays.
+ * connects us to them (a bridge in the graph, or their INFO has not come
+ * round yet): it stays, and the peer is told, whichever end began the drain.
+ * The end the peer told checks before the peer's deadline and, if nothing
+ * goes over the link, leaves the close to the peer (its own is a fallback).
  */
 static void drain(struct invpnd *d, uint64_t now)
 {
@@ -370,15 +394,28 @@ static void drain(struct invpnd *d, uint64_t now)
 		route_foreach(&d->routes, count_via, &c);
 		if (c.n) {
 			log_info("autoconnect: %s still carries %zu route(s): kept", l->name, c.n);
-			if (!l->drain_by_peer)
-				switch_send_drain(l, false);
-			l->drain_ms = 0;
-			l->drain_by_peer = false;
+			switch_send_drain(l, false);
+			autoconnect_drain_kept(d, l);
+			continue;
+		}
+		if (l->drain_by_peer && !l->drain_checked) {
+			l->drain_checked = true;
+			l->drain_ms = now + 2 * DRAIN_SLACK_MS;
 			continue;
 		}
 		log_info("autoconnect: dropping %s (drained)", l->name);
 		link_close(l, "superfluous link (autoconnect)");
 	}
+}
+
+/* The earliest drain deadline before next, so that drain runs on time. */
+static uint64_t next_drain(const struct invpnd *d, uint64_t next)
+{
+	for (const struct link *l = d->links.list; l; l = l->next) {
+		if (l->drain_ms && l->drain_ms < next)
+			next = l->drain_ms;
+	}
+	return next;
 }
 
 static void on_timer(struct loop_timer *t)
@@ -426,6 +463,7 @@ void autoconnect_run(struct invpnd *d)
 		shape(d, now);
 		if (d->heal_next_ms < next)
 			next = d->heal_next_ms;
+		next = next_drain(d, next);
 	}
 	/* wake up when the earliest backoff ends, if we still want links */
 	if (want_more(d)) {

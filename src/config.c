@@ -70,8 +70,11 @@ static const struct key_def keys[] = {
 	BOOL(sign, "sign our announcements, verify others' (peers that take them)"),
 	BOOL(require_signed, "refuse unsigned origins and peers that do not sign"),
 	STR(control, "control socket path"),
-	UINT(announce_interval, 1, 3600, "seconds between announcements"),
-	UINT(route_timeout, 1, 86400, "seconds a route lives without a fresh INFO"),
+	UINT(announce_interval, 1, 3600, "seconds between announcements (grows beyond 5 nodes)"),
+	UINT(announce_interval_max, 1, 3600,
+	     "seconds between announcements at most, as the mesh grows"),
+	UINT(route_timeout, 1, 86400,
+	     "seconds a route lives without a fresh INFO (at least; 4 rounds if longer)"),
 	UINT(link_timeout, 1, 3600, "seconds of silence before a link is dead"),
 	{"log_level", KEY_LOGLEVEL, offsetof(struct config, log_level), 0, 0, 0,
 	 "error, warning, notice, info or debug", NULL},
@@ -104,6 +107,7 @@ void config_init(struct config *c)
 	c->mtu = 1500;
 	c->control = strdup("/run/invpn/invpnd.sock");
 	c->announce_interval = 5;
+	c->announce_interval_max = 60;
 	c->route_timeout = 30;
 	c->link_timeout = 15;
 	c->log_level = LOG_INFO;

@@ -49,10 +49,11 @@ struct config {
 	unsigned mtu;
 	char *control;
 	unsigned announce_interval, route_timeout, link_timeout; /* seconds */
-	int log_level;						 /* syslog priority */
-	char *user, *group; /* drop privileges to these after start-up */
-	char *up, *down;    /* scripts run when the interface goes up / before it goes */
-	char *metrics;	    /* "ADDRESS:PORT" to serve Prometheus /metrics on; NULL: off */
+	unsigned announce_interval_max; /* seconds: the flood interval's cap (pace.h) */
+	int log_level;			/* syslog priority */
+	char *user, *group;		/* drop privileges to these after start-up */
+	char *up, *down; /* scripts run when the interface goes up / before it goes */
+	char *metrics;	 /* "ADDRESS:PORT" to serve Prometheus /metrics on; NULL: off */
 };
 
 /* Command-line words that are not config keys. */

@@ -20,6 +20,7 @@
 #include "tls.h"
 #include "link.h"
 #include "log.h"
+#include "pace.h"
 #include "mdns.h"
 #include "metrics.h"
 #include "resolve.h"
@@ -222,6 +223,8 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "routes_gone", c->routes_gone);
 	add_u64(o, "routes_withdrawn", c->routes_withdrawn);
 	add_u64(o, "withdraw_ignored", c->withdraw_ignored);
+	add_u64(o, "keepalives", c->keepalives);
+	add_u64(o, "refreshes", c->refreshes);
 	add_u64(o, "drop_future_id", c->drop_future_id);
 	add_u64(o, "drop_reverse_path", c->drop_reverse_path);
 	add_u64(o, "drop_not_direct", c->drop_not_direct);
@@ -325,6 +328,10 @@ static void do_status(struct client *c)
 	add_u64(o, "routes", d->routes.count);
 	add_u64(o, "routes_changed_ms", d->routes_changed_wall_ms);
 	add_u64(o, "nodes", n_nodes);
+	/* how often we flood our INFO now, and how long routes live (pace.h) */
+	add_u64(o, "flood_interval_ms", daemon_flood_ms(d));
+	add_u64(o, "route_timeout_ms",
+		pace_route_timeout_ms(d->cfg->route_timeout, daemon_flood_ms(d)));
 	{
 		long long cert, ca;
 

@@ -21,6 +21,7 @@
 #include "mdns.h"
 #include "metrics.h"
 #include "notify.h"
+#include "pace.h"
 #include "resolve.h"
 #include "log.h"
 #include "switch.h"
@@ -195,12 +196,35 @@ static void on_signal(struct loop_io *io, uint32_t events)
 	}
 }
 
-static void on_announce(struct loop_timer *t)
+uint64_t daemon_flood_ms(const struct invpnd *d)
 {
-	struct invpnd *d = container_of(t, struct invpnd, announce_timer);
+	unsigned max = d->cfg->announce_interval_max;
 
+	/* nodes of an earlier version keep routes route_timeout (30 s) only */
+	if (d->unpaced_seen_ms && d->loop.now_ms - d->unpaced_seen_ms < PACE_UNPACED_MS &&
+	    max > PACE_UNPACED_MAX_S)
+		max = PACE_UNPACED_MAX_S;
+	return pace_flood_ms(d->cfg->announce_interval, max, d->routes.count);
+}
+
+static void on_refresh(struct loop_timer *t)
+{
+	struct invpnd *d = container_of(t, struct invpnd, refresh_timer);
+
+	d->refreshed_ms = d->loop.now_ms;
+	d->counters.refreshes++;
 	switch_announce(d);
-	loop_timer_arm(&d->loop, t, (uint64_t)d->cfg->announce_interval * 1000, on_announce);
+}
+
+void daemon_refresh_soon(struct invpnd *d)
+{
+	uint64_t at;
+
+	if (d->refresh_timer.armed)
+		return;
+	at = pace_refresh_at(d->loop.now_ms, d->refreshed_ms,
+			     (uint64_t)d->cfg->announce_interval * 1000, (uint32_t)random());
+	loop_timer_arm_at(&d->loop, &d->refresh_timer, at, on_refresh);
 }
 
 /* Our own endpoints, never to be dialled on someone's word (PROTOCOL: Rules). */
@@ -221,7 +245,16 @@ static void on_tick(struct loop_timer *t)
 	if (now / DAEMON_TICK_MS % 10 == 0)
 		refresh_own_endpoints(d);
 	link_check_timeouts(&d->links, now);
-	expired = route_expire(&d->routes, now, (uint64_t)d->cfg->route_timeout * 1000);
+	switch_replay_tick(d);
+	/* our flood when its interval is up (it grows with the mesh: pace.h),
+	 * else a keepalive on links that would go a base interval without
+	 * anything from us (a peer takes a silent link for dead: link_timeout) */
+	if (now >= d->flooded_ms + daemon_flood_ms(d))
+		switch_announce(d);
+	else
+		switch_keepalive(d, (uint64_t)d->cfg->announce_interval * 1000 - DAEMON_TICK_MS);
+	expired = route_expire(&d->routes, now,
+			       pace_route_timeout_ms(d->cfg->route_timeout, daemon_flood_ms(d)));
 	if (expired)
 		log_debug("%zu route(s) expired", expired);
 	control_tick(d, now);
@@ -398,6 +431,7 @@ static void apply_config(struct invpnd *d, struct config *n)
 	RESTART(str_differ(n->control, c->control), "control");
 	RESTART(n->announce_interval != c->announce_interval, "announce_interval");
 	RESTART(n->route_timeout != c->route_timeout, "route_timeout");
+	RESTART(n->announce_interval_max != c->announce_interval_max, "announce_interval_max");
 	RESTART(n->link_timeout != c->link_timeout, "link_timeout");
 	RESTART(n->max_routes != c->max_routes, "max_routes");
 	RESTART(n->max_nodes != c->max_nodes, "max_nodes");
@@ -587,8 +621,6 @@ int daemon_start(struct invpnd *d, struct config *cfg, char *err, size_t errlen)
 		log_warn("%s; DNS names are not resolved", err);
 	d->mdns = mdns_start(&d->disc);
 	loop_timer_arm(&d->loop, &d->tick, DAEMON_TICK_MS, on_tick);
-	loop_timer_arm(&d->loop, &d->announce_timer, (uint64_t)cfg->announce_interval * 1000,
-		       on_announce);
 	autoconnect_soon(d);
 	return 0;
 fail:

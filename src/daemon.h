@@ -45,6 +45,8 @@ struct daemon_counters {
 	uint64_t routes_gone;	      /* (ext) routes dropped on a GONE */
 	uint64_t routes_withdrawn;    /* (ext) routes dropped on a WITHDRAW */
 	uint64_t withdraw_ignored;    /* (ext) WITHDRAW entries for routes not through that link */
+	uint64_t keepalives;	      /* our announcement resent between floods (pace.h) */
+	uint64_t refreshes;	      /* fresh floods a GONE, DEGREE or drain asked for (pace.h) */
 	/* the rules for every frame (PROTOCOL: Rules), what each refused */
 	uint64_t drop_future_id;    /* a flooded frame's id too far ahead of our clock */
 	uint64_t drop_reverse_path; /* a frame for an origin from a link not on its path */
@@ -84,9 +86,16 @@ struct invpnd {
 	uint64_t routes_changed_wall_ms;
 	/* the link count our last DEGREE said, and announcements since */
 	unsigned degree_sent, degree_quiet;
+	uint64_t degree_sent_ms;
+	struct loop_timer degree_timer; /* a DEGREE that waits for its turn (switch_degree_soon) */
 
 	struct loop_timer tick;
-	struct loop_timer announce_timer;
+	struct loop_timer refresh_timer;   /* a fresh flood asked for (daemon_refresh_soon) */
+	uint64_t flooded_ms, refreshed_ms; /* our last flood, our last asked-for one */
+	uint64_t unpaced_seen_ms;	   /* the last invpn node seen that does not pace */
+	/* our last unsigned announcement, resent as a keepalive between floods */
+	uint8_t own_info[PROTO_INFO_MAX];
+	size_t own_info_len;
 	struct loop_timer autoconnect_timer;
 	uint64_t heal_next_ms, shape_next_ms; /* autoconnect's own pace (monotonic) */
 	uint64_t drain_announce_ms;	      /* the last fresh announcement for a drain */
@@ -126,6 +135,12 @@ struct invpnd {
 
 /** A fresh broadcast id: wall-clock ms, strictly increasing (PROTOCOL.md). */
 int64_t daemon_next_id(struct invpnd *d);
+
+/** How often we flood our INFO now, in ms (grows with the routes known: pace.h). */
+uint64_t daemon_flood_ms(const struct invpnd *d);
+
+/** A link went down or drains somewhere (GONE, DEGREE, DRAIN): flood a fresh INFO soon (pace_refresh_at). */
+void daemon_refresh_soon(struct invpnd *d);
 
 /**
  * Bring everything up: TLS must already be loaded into d->tls. Opens the

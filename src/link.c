@@ -382,7 +382,7 @@ static void handshake_done(struct link *l)
 		s->c.full_refused++;
 	}
 	link_set_check(s);
-	l->up_ms = l->last_rx_ms = loop_clock_ms();
+	l->up_ms = l->last_rx_ms = l->last_tx_ms = loop_clock_ms();
 	set_name(l);
 	if (l->full)
 		log_notice("peer %s: at max_links (%zu): handing over addresses, then closing",
@@ -661,6 +661,7 @@ static uint8_t *link_reserve(struct link *l, size_t n, bool control)
 static void link_commit(struct link *l, size_t n)
 {
 	l->out_end += n;
+	l->last_tx_ms = l->set->loop->now_ms;
 	l->c.tx_frames++;
 	l->c.tx_bytes += n;
 	mark_dirty(l);

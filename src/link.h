@@ -167,11 +167,16 @@ struct link {
 	uint8_t peer_mac[MAC_LEN]; /* valid once UP */
 	uint64_t addr_id;	   /* the directory address dialled (0: incoming) */
 	uint64_t created_ms, up_ms, last_rx_ms;
+	uint64_t last_tx_ms; /* the last frame queued (keepalives: switch_keepalive) */
 	/* a planned close (autoconnect's superfluous link): when it is due, 0 if
 	 * none. Meanwhile no floods go out on it and no INFO is learned from it,
 	 * so routes move to other links before it closes (see autoconnect.c) */
 	uint64_t drain_ms;
-	bool drain_by_peer;	      /* (ext) the peer said DRAIN: it closes the link */
+	bool drain_by_peer; /* (ext) the peer said DRAIN: it closes the link */
+	bool drain_checked; /* (ext) ours checked: nothing goes over it here */
+	/* our replay of routes to the new peer, paced (switch.c: replay_step) */
+	bool replaying, replay_signed;
+	size_t replay_bucket;
 	uint64_t last_tx_progress_ms; /* the last time TLS took bytes (or the queue was empty) */
 
 	uint8_t *in;

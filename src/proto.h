@@ -40,14 +40,16 @@ enum proto_type {
 #define PROTO_CAPS_SIGN 0x00000004u	/* takes SIGNED_INFO, CERT_REQ, CERT and OBSERVED */
 #define PROTO_CAPS_WITHDRAW 0x00000008u /* takes WITHDRAW */
 #define PROTO_CAPS_DRAIN 0x00000010u	/* takes DRAIN */
-#define PROTO_DEGREE_BODY 17		/* version, id, mac, u16 links */
-#define PROTO_FULL_BODY 1		/* version */
-#define PROTO_DRAIN_BODY 2		/* version, u8 closing (1) or kept (0) */
-#define PROTO_GONE_BODY 29		/* version, id, origin, gone, last_id */
-#define PROTO_CAPS_BODY 5		/* version, u32 caps */
-#define PROTO_WITHDRAW_FIXED 3		/* version, u16 count */
-#define PROTO_WITHDRAW_ENTRY 14		/* mac, i64 last_id */
-#define PROTO_WITHDRAW_MAX 256		/* entries in one frame at most */
+#define PROTO_CAPS_PACE \
+	0x00000020u		/* floods rarely in a big mesh, keeps routes 4 rounds (pace.h) */
+#define PROTO_DEGREE_BODY 17	/* version, id, mac, u16 links */
+#define PROTO_FULL_BODY 1	/* version */
+#define PROTO_DRAIN_BODY 2	/* version, u8 closing (1) or kept (0) */
+#define PROTO_GONE_BODY 29	/* version, id, origin, gone, last_id */
+#define PROTO_CAPS_BODY 5	/* version, u32 caps */
+#define PROTO_WITHDRAW_FIXED 3	/* version, u16 count */
+#define PROTO_WITHDRAW_ENTRY 14 /* mac, i64 last_id */
+#define PROTO_WITHDRAW_MAX 256	/* entries in one frame at most */
 #define PROTO_WITHDRAW_FRAME \
 	(PROTO_HDR_SIZE + PROTO_WITHDRAW_FIXED + PROTO_WITHDRAW_MAX * PROTO_WITHDRAW_ENTRY)
 #define PROTO_GSO_HDR 10 /* the virtio_net_hdr of a UNICAST_GSO, big-endian */

@@ -180,6 +180,19 @@ void route_fini(struct route_table *rt)
 	rt->nbuckets = 0;
 }
 
+size_t route_foreach_from(const struct route_table *rt, size_t *bucket, size_t budget,
+			  bool (*fn)(const struct route *r, void *arg), void *arg)
+{
+	size_t n = 0;
+
+	while (*bucket < rt->nbuckets && n < budget) {
+		for (const struct route *r = rt->buckets[*bucket]; r; r = r->next)
+			n += fn(r, arg);
+		++*bucket;
+	}
+	return n;
+}
+
 void route_foreach(const struct route_table *rt, void (*fn)(const struct route *r, void *arg),
 		   void *arg)
 {

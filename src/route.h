@@ -92,6 +92,16 @@ void route_remove(struct route_table *rt, struct route *r);
 /** Remove routes not refreshed within timeout_ms; returns how many. */
 size_t route_expire(struct route_table *rt, uint64_t now_ms, uint64_t timeout_ms);
 
+/**
+ * Call fn for the routes of the hash buckets from *bucket on, until fn has
+ * returned true budget times (the bucket that reached it is finished);
+ * *bucket is then where to go on (nbuckets: done). Returns fn's trues. fn
+ * must not change the table; between calls it may change (a route added
+ * or moved meanwhile may be seen twice or not at all).
+ */
+size_t route_foreach_from(const struct route_table *rt, size_t *bucket, size_t budget,
+			  bool (*fn)(const struct route *r, void *arg), void *arg);
+
 /** Call fn for every route. fn must not change the table. */
 void route_foreach(const struct route_table *rt, void (*fn)(const struct route *r, void *arg),
 		   void *arg);

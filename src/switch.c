@@ -630,6 +630,7 @@ static void on_caps(struct invpnd *d, struct link *from, const uint8_t *body, si
 	if (decoded(d, from, PROTO_CAPS, proto_decode_caps(body, len, &caps))) {
 		from->peer_caps = caps;
 		from->peer_sent_caps = true;
+		switch_note_caps(d, caps);
 		announce_on_caps(d, from);
 	}
 }
@@ -648,6 +649,13 @@ static void on_degree(struct invpnd *d, struct link *from, const uint8_t *body, 
 	if (!r || g.id <= r->degree_id || r->via != from ||
 	    id_in_future(d, from, PROTO_DEGREE, g.mac, g.id))
 		return;
+	/* fewer links than it said: one went down or drains, and routes
+	 * through it move only with their origins' next INFO; floods are rare
+	 * in a big mesh (pace.h), so ours comes soon. Not on the first we take
+	 * (a new node's would cost a mesh-wide round); a drop we miss is safe:
+	 * the drain is kept (autoconnect.c: drain) */
+	if (r->degree_id && g.links < r->degree)
+		daemon_refresh_soon(d);
 	r->degree = g.links;
 	r->degree_id = g.id;
 	if (!d->cfg->no_relay)
@@ -721,6 +729,10 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 		return;
 	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, from, PROTO_GONE, g.origin, g.id))
 		return;
+	/* a link went down: routes to us through it are gone at some nodes,
+	 * and come back with our next INFO; floods are rare in a big mesh
+	 * (pace.h), so one comes soon, at most one per announce_interval */
+	daemon_refresh_soon(d);
 	/* an INFO id origin had from gone cannot lie ahead of the clock either */
 	if (id_in_future(d, from, PROTO_GONE, g.gone, g.last_id))
 		return;
@@ -827,6 +839,32 @@ void switch_frame(struct invpnd *d, struct link *from, uint8_t *frame, size_t le
 
 #define DEGREE_EVERY 6
 
+/* The links we say we have: a draining one is as good as gone (others refresh on a drop). */
+static unsigned links_kept(const struct invpnd *d)
+{
+	unsigned n = 0;
+
+	for (const struct link *l = d->links.list; l; l = l->next)
+		n += l->state == LINK_UP && !l->full && !l->drain_ms;
+	return n;
+}
+
+static void send_degree(struct invpnd *d)
+{
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_DEGREE_BODY];
+	struct proto_degree g = {.id = daemon_next_id(d), .links = (uint16_t)links_kept(d)};
+	int n;
+
+	d->degree_sent = g.links;
+	d->degree_quiet = 0;
+	d->degree_sent_ms = d->loop.now_ms;
+	loop_timer_cancel(&d->loop, &d->degree_timer);
+	memcpy(g.mac, d->mac, MAC_LEN);
+	n = proto_encode_degree(wire, sizeof(wire), &g);
+	if (n > 0)
+		flood_mesh(d, NULL, wire, (size_t)n);
+}
+
 void switch_announce(struct invpnd *d)
 {
 	uint8_t wire[PROTO_INFO_MAX];
@@ -846,6 +884,10 @@ void switch_announce(struct invpnd *d)
 		memcpy(a.mac, d->mac, MAC_LEN);
 		n = proto_encode_announce(wire, sizeof(wire), &a);
 	}
+	d->flooded_ms = d->loop.now_ms;
+	d->own_info_len = n > 0 ? (size_t)n : 0;
+	if (n > 0)
+		memcpy(d->own_info, wire, (size_t)n);
 	/* (ext) peers that take SIGNED INFO get that instead */
 	for (struct link *l = d->links.list; n > 0 && l; l = l->next) {
 		if (l->state == LINK_UP && !l->full && !l->drain_ms && !announce_takes_signed(d, l))
@@ -856,18 +898,57 @@ void switch_announce(struct invpnd *d)
 	 * it changed, else with every DEGREE_EVERY-th announcement only (it
 	 * doubled the control frames; a node that has not heard it yet counts
 	 * us as 2 links meanwhile) */
-	if ((unsigned)link_set_degree(&d->links) != d->degree_sent ||
-	    ++d->degree_quiet >= DEGREE_EVERY) {
-		struct proto_degree g = {.id = daemon_next_id(d),
-					 .links = (uint16_t)link_set_degree(&d->links)};
+	if (links_kept(d) != d->degree_sent || ++d->degree_quiet >= DEGREE_EVERY)
+		send_degree(d);
+}
 
-		d->degree_sent = g.links;
-		d->degree_quiet = 0;
+static void on_degree_timer(struct loop_timer *t)
+{
+	struct invpnd *d = container_of(t, struct invpnd, degree_timer);
 
-		memcpy(g.mac, d->mac, MAC_LEN);
-		n = proto_encode_degree(wire, sizeof(wire), &g);
-		if (n > 0)
-			flood_mesh(d, NULL, wire, (size_t)n);
+	if (links_kept(d) != d->degree_sent)
+		send_degree(d);
+}
+
+void switch_degree_soon(struct invpnd *d)
+{
+	uint64_t now = d->loop.now_ms;
+
+	if (links_kept(d) == d->degree_sent)
+		return;
+	if (!d->degree_sent_ms || now - d->degree_sent_ms >= SWITCH_DEGREE_MIN_MS)
+		send_degree(d);
+	else if (!d->degree_timer.armed)
+		loop_timer_arm_at(&d->loop, &d->degree_timer,
+				  d->degree_sent_ms + SWITCH_DEGREE_MIN_MS, on_degree_timer);
+}
+
+void switch_note_caps(struct invpnd *d, uint32_t caps)
+{
+	/* an invpn node of an earlier version: it expires routes after its
+	 * route_timeout (30 s), whatever our interval (PROTOCOL: Timing) */
+	if ((caps & PROTO_CAPS_MESH) && !(caps & PROTO_CAPS_PACE))
+		d->unpaced_seen_ms = d->loop.now_ms ? d->loop.now_ms : 1;
+}
+
+void switch_keepalive(struct invpnd *d, uint64_t idle_ms)
+{
+	uint64_t now = d->loop.now_ms;
+
+	/*
+	 * Our last announcement again, the same id: the peer drops it as a
+	 * duplicate (an original too), and its link_timeout starts again.
+	 * Draining links too: they carry no floods, but must live until closed.
+	 */
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l->state != LINK_UP || l->full || now - l->last_tx_ms < idle_ms)
+			continue;
+		if (announce_takes_signed(d, l)) {
+			if (announce_keepalive(d, l))
+				d->counters.keepalives++;
+		} else if (d->own_info_len && link_send(l, d->own_info, d->own_info_len, true)) {
+			d->counters.keepalives++;
+		}
 	}
 }
 
@@ -883,32 +964,61 @@ struct replay {
  * route whose origin went silent would keep a dead node alive from link-up
  * to link-up. A live origin's next INFO brings the others soon enough.
  */
-static void replay_route(const struct route *r, void *arg)
+static bool replay_route(const struct route *r, void *arg)
 {
 	struct replay *rp = arg;
 
 	if (r->via == rp->to || rp->now_ms - r->updated_ms > rp->fresh_ms)
-		return;
+		return false;
 	/* (ext) a signed route goes as signed to a peer that takes it */
 	if (rp->d && announce_replay(rp->d, r, rp->to))
-		return;
-	if (r->info_len)
-		link_send(rp->to, r->info_frame, r->info_len, true);
+		return true;
+	return r->info_len && link_send(rp->to, r->info_frame, r->info_len, true);
+}
+
+/*
+ * The replay goes in steps: SWITCH_REPLAY_BURST routes at once, then
+ * SWITCH_REPLAY_PER_S a second, under what the peer takes from one link
+ * about nodes new to it (ORIGIN_NEW_BURST, ORIGIN_NEW_PER_S). All at once,
+ * a joiner dropped what passed its budget, and those nodes came only with
+ * their next INFO: a minute in a big mesh (pace.h).
+ */
+static void replay_step(struct invpnd *d, struct link *l, size_t budget)
+{
+	struct replay rp = {l->replay_signed ? d : NULL, l, d->loop.now_ms,
+			    daemon_flood_ms(d) * 3 / 2};
+
+	route_foreach_from(&d->routes, &l->replay_bucket, budget, replay_route, &rp);
+	if (l->replay_bucket >= d->routes.nbuckets)
+		l->replaying = false;
+}
+
+static void replay_start(struct invpnd *d, struct link *l, bool sig)
+{
+	l->replaying = true;
+	l->replay_signed = sig;
+	l->replay_bucket = 0;
+	replay_step(d, l, SWITCH_REPLAY_BURST);
 }
 
 void switch_replay(struct invpnd *d, struct link *l)
 {
-	struct replay rp = {d, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
+	replay_start(d, l, true);
+}
 
-	route_foreach(&d->routes, replay_route, &rp);
+void switch_replay_tick(struct invpnd *d)
+{
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l->replaying && l->state == LINK_UP && !l->full)
+			replay_step(d, l, SWITCH_REPLAY_PER_S);
+	}
 }
 
 void switch_link_up(struct invpnd *d, struct link *l)
 {
-	struct replay rp = {NULL, l, d->loop.now_ms, (uint64_t)d->cfg->announce_interval * 1500};
 	uint8_t caps[PROTO_HDR_SIZE + PROTO_CAPS_BODY];
 	uint8_t full[PROTO_HDR_SIZE + PROTO_FULL_BODY];
-	uint32_t bits = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN;
+	uint32_t bits = PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN | PROTO_CAPS_PACE;
 
 	/*
 	 * On every link, first: it says we are no original node (which may be
@@ -922,8 +1032,12 @@ void switch_link_up(struct invpnd *d, struct link *l)
 		link_send(l, caps, sizeof(caps), true);
 	if (l->full) {
 		/* at max_links: the addresses we know, then why we close (PROTOCOL: FULL).
-		 * An original node skips FULL and sees the close. */
-		route_foreach(&d->routes, replay_route, &rp);
+		 * An original node skips FULL and sees the close. All at once: the
+		 * link closes in 3 s, and the newcomer needs only some of them. */
+		l->replay_signed = false;
+		l->replay_bucket = 0;
+		replay_step(d, l, SIZE_MAX);
+		l->replaying = false;
 		if (proto_encode_full(full, sizeof(full)) > 0)
 			link_send(l, full, sizeof(full), true);
 		return;
@@ -933,7 +1047,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);
 	if (!d->cfg->no_relay && !l->sig_intro)
-		route_foreach(&d->routes, replay_route, &rp);
+		replay_start(d, l, false);
 }
 
 /* Another link up to the same peer (a duplicate, a re-dial), or NULL. */

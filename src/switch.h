@@ -12,6 +12,13 @@
 #include "loop.h"
 #include "mac.h"
 
+/* a new link's replay: this many routes at once, then this many a second
+ * (under the peer's ORIGIN_NEW_BURST and ORIGIN_NEW_PER_S, with room for floods) */
+#define SWITCH_REPLAY_BURST 448
+#define SWITCH_REPLAY_PER_S 48
+/* a DEGREE that a drain asks for goes at most this often (a peer's DRAINs too) */
+#define SWITCH_DEGREE_MIN_MS 1000
+
 struct invpnd;
 struct link;
 struct proto_info;
@@ -31,10 +38,23 @@ void switch_link_up(struct invpnd *d, struct link *l);
 void switch_link_down(struct invpnd *d, struct link *l);
 /** Send a fresh ANNOUNCE (or an address-less INFO) on every link. */
 void switch_announce(struct invpnd *d);
+/**
+ * (ext) Our DEGREE now if the links we keep changed (a drain began), at most
+ * one per SWITCH_DEGREE_MIN_MS (later, by a timer, if one just went): a
+ * lower one makes every node flood afresh soon, which moves routes off the
+ * draining link before it closes (daemon_refresh_soon).
+ */
+void switch_degree_soon(struct invpnd *d);
+/** A peer's CAPS or an origin's signed caps: note an invpn node that does not pace (pace.h). */
+void switch_note_caps(struct invpnd *d, uint32_t caps);
+/** Between floods: our last announcement again on links we sent nothing on for idle_ms. */
+void switch_keepalive(struct invpnd *d, uint64_t idle_ms);
 /** (ext) Tell a CAPS_DRAIN peer that l closes soon (closing) or stays after all. */
 void switch_send_drain(struct link *l, bool closing);
 /** Send the new link l what we know (the replay of every route's announcement). */
 void switch_replay(struct invpnd *d, struct link *l);
+/** Every second: the next step of each new link's paced replay. */
+void switch_replay_tick(struct invpnd *d);
 
 /* For signed announcements (announce.c): the INFO handling they share. */
 /** The address we see l's far end at, as an INFO's iptype and ip. */

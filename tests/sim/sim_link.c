@@ -333,7 +333,7 @@ static void handshake_done(struct sim_link *x)
 		s->n_full++;
 		s->c.full_refused++;
 	}
-	l->up_ms = l->last_rx_ms = loop_clock_ms();
+	l->up_ms = l->last_rx_ms = l->last_tx_ms = loop_clock_ms();
 	set_name(l);
 	/* the client's Finished goes ahead of its first frames */
 	if (l->outgoing)
@@ -407,6 +407,7 @@ bool link_send(struct link *l, const void *frame, size_t n, bool control)
 	}
 	memcpy(x->pend + x->pend_len, frame, n);
 	x->pend_len += n;
+	l->last_tx_ms = l->set->loop->now_ms;
 	l->c.tx_frames++;
 	l->c.tx_bytes += n;
 	sim.tx.frames[type]++;

@@ -84,6 +84,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.control, "/run/invpn/invpnd.sock");
 	assert_int_equal(c.announce_interval, 5);
 	assert_int_equal(c.route_timeout, 30);
+	assert_int_equal(c.announce_interval_max, 60);
 	assert_int_equal(c.link_timeout, 15);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
@@ -215,6 +216,7 @@ static const struct key_case key_cases[] = {
 	{"require_signed", {"yes", "no"}, {"maybe", ""}},
 	{"control", {"/run/x.sock"}, {""}},
 	{"announce_interval", {"1", "3600"}, {"0", "3601", ""}},
+	{"announce_interval_max", {"1", "3600"}, {"0", "3601", ""}},
 	{"route_timeout", {"1", "86400"}, {"0", "86401", ""}},
 	{"link_timeout", {"1", "3600"}, {"0", "3601", ""}},
 	{"log_level",

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "link.h"
 #include "origin.h"
+#include "pace.h"
 #include "proto.h"
 #include "route.h"
 #include "switch.h"
@@ -307,7 +308,8 @@ static void test_link_up_announces_and_replays_routes(void **state)
 		uint32_t caps = 0;
 
 		assert_int_equal(proto_decode_caps(body, len, &caps), 0);
-		assert_int_equal(caps, PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN);
+		assert_int_equal(caps, PROTO_CAPS_MESH | PROTO_CAPS_WITHDRAW | PROTO_CAPS_DRAIN |
+					       PROTO_CAPS_PACE);
 	}
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	/* (no DEGREE: c has not said it speaks the mesh extensions) */
@@ -316,6 +318,50 @@ static void test_link_up_announces_and_replays_routes(void **state)
 	assert_int_equal(proto_decode_info(body, len, &info), 0);
 	assert_memory_equal(info.mac, M(X), MAC_LEN);
 	assert_int_equal(info.id, 9000);
+	expect_nothing_sent(c);
+}
+
+/* The replay to a new link is paced under what a joiner takes from one link (ORIGIN_NEW_*). */
+static void test_replay_to_a_new_link_is_paced(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c;
+	uint8_t mac[MAC_LEN] = {0x02, 0x20}, type;
+	const uint8_t *body;
+	size_t len, infos = 0, total = 0, steps = 0;
+
+	route_fini(&d.routes);
+	assert_int_equal(route_init(&d.routes, 2048), 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		assert_non_null(route_learn(&d.routes, mac, 9000, b, d.loop.now_ms));
+		route_find(&d.routes, mac)->info_len =
+			(uint8_t)proto_encode_info(route_find(&d.routes, mac)->info_frame,
+						   PROTO_INFO_MAX,
+						   &(struct proto_info){.id = 9000});
+	}
+	c = fake_link(C, "198.18.0.3", 41744);
+	switch_link_up(&d, c);
+	while (sent(c, &type, &body, &len))
+		infos += type == PROTO_INFO;
+	/* a burst under the peer's 512, finishing the hash bucket it ends in */
+	assert_true(infos >= SWITCH_REPLAY_BURST && infos < SWITCH_REPLAY_BURST + 16);
+	assert_true(c->replaying);
+	total = infos;
+	while (c->replaying && steps++ < 100) {
+		drain(c);
+		switch_replay_tick(&d);
+		infos = 0;
+		while (sent(c, &type, &body, &len))
+			infos += type == PROTO_INFO;
+		/* then under 64 a second; the last step may be short */
+		assert_true(infos < SWITCH_REPLAY_PER_S + 16);
+		assert_true(infos >= SWITCH_REPLAY_PER_S || !c->replaying);
+		total += infos;
+	}
+	assert_int_equal(total, 1000);
+	/* done: a tick sends nothing more */
+	switch_replay_tick(&d);
 	expect_nothing_sent(c);
 }
 
@@ -542,6 +588,51 @@ static void test_drain_moves_the_route_to_the_peer(void **state)
 	assert_ptr_equal(route_lookup(&d.routes, M(B)), c);
 }
 
+/*
+ * (ext) The peer drains a link that routes here still go over (their
+ * origins' INFO has not come round another way yet): before the peer's
+ * deadline we say "kept", and keep it. With nothing on it, we leave the
+ * close to the peer.
+ */
+static void test_drained_by_peer_says_kept_while_routes_use_it(void **state)
+{
+	struct link *b = drain_peer(B, "198.18.0.2"), *c = drain_peer(C, "198.18.0.3");
+	const uint8_t *body;
+	bool closing = true;
+	uint64_t deadline;
+	size_t len;
+
+	(void)state;
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	arrive_drain(b, true);
+	deadline = b->drain_ms;
+	/* ours comes before the peer's: announce_interval + 1.5 s after its start */
+	assert_true(deadline < d.loop.now_ms + cfg.announce_interval * 1000 + 1500);
+	drain(b);
+	drain(c);
+	/* autoconnect reads the monotonic clock: the deadline is past for it */
+	b->drain_ms = 1;
+	autoconnect_run(&d);
+	body = expect_sent(b, PROTO_DRAIN, &len);
+	assert_int_equal(proto_decode_drain(body, len, &closing), 0);
+	assert_false(closing);
+	assert_int_equal(b->drain_ms, 0);
+	assert_int_equal(b->state, LINK_UP);
+	/* drained again, X's INFO now over c: nothing to say, the peer closes */
+	arrive_drain(b, true);
+	arrive_info(c, X, 9100, "198.18.0.9", 41744);
+	assert_ptr_equal(route_lookup(&d.routes, M(X)), c);
+	drain(b);
+	b->drain_ms = 1;
+	autoconnect_run(&d);
+	expect_nothing_sent(b);
+	assert_int_equal(b->state, LINK_UP);
+	assert_true(b->drain_checked);
+	assert_true(b->drain_ms > loop_clock_ms()); /* ours is a fallback only */
+}
+
 /* (ext) Our own drain: a peer that takes DRAIN is told, one that does not is not. */
 static void test_our_drain_tells_the_peer(void **state)
 {
@@ -568,9 +659,9 @@ static void test_our_drain_tells_the_peer(void **state)
 	/* we take B's route from c now */
 	arrive_info(c, B, 9001, NULL, 41744);
 	assert_ptr_equal(route_lookup(&d.routes, M(B)), c);
-	/* the peer's "kept" does not end a drain of ours */
+	/* the peer's "kept" ends a drain of ours too: routes still go over it there */
 	arrive_drain(b, false);
-	assert_true(b->drain_ms > 0);
+	assert_int_equal(b->drain_ms, 0);
 	/* a peer without DRAIN hears nothing; a second drain within the second
 	 * sends no second announcement */
 	drain(c);
@@ -951,6 +1042,147 @@ static void test_neighbour_unicast_through_a_relay(void **state)
 	assert_int_equal(d.counters.drop_reverse_path, 2);
 }
 
+/* ---- pace (pace.h): rare floods, asked for when links go ----------------- */
+
+static void arrive_degree(struct link *l, const char *mac, int64_t id, uint16_t links)
+{
+	struct proto_degree g = {.id = id, .links = links};
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_DEGREE_BODY];
+	int n;
+
+	memcpy(g.mac, M(mac), MAC_LEN);
+	n = proto_encode_degree(wire, sizeof(wire), &g);
+	assert_true(n > 0);
+	arrive(l, wire, (size_t)n);
+}
+
+static void test_gone_asks_for_a_fresh_announcement(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	struct proto_gone g = {.id = 5000, .last_id = 9000};
+	uint8_t wire[64];
+	uint64_t first;
+	int n;
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(c, C, 9000, NULL, 41744);
+	drain(b);
+	drain(c);
+	assert_false(d.refresh_timer.armed);
+	memcpy(g.origin, M(B), MAC_LEN);
+	memcpy(g.gone, M(X), MAC_LEN);
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	arrive(b, wire, (size_t)n);
+	/* within the jitter, not at once (a mesh-wide burst) */
+	assert_true(d.refresh_timer.armed);
+	assert_true(d.refresh_timer.when_ms < d.loop.now_ms + PACE_REFRESH_JITTER_MS);
+	first = d.refresh_timer.when_ms;
+	d.loop.now_ms = first;
+	d.refresh_timer.armed = false;
+	d.refresh_timer.cb(&d.refresh_timer);
+	assert_int_equal(d.counters.refreshes, 1);
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	/* the next GONE's refresh waits a base interval after that one */
+	g.id = 5001;
+	n = proto_encode_gone(wire, sizeof(wire), &g);
+	arrive(b, wire, (size_t)n);
+	assert_true(d.refresh_timer.armed);
+	assert_int_equal(d.refresh_timer.when_ms, first + cfg.announce_interval * 1000);
+	/* a duplicate (the same id again) asks for nothing more */
+	loop_timer_cancel(&d.loop, &d.refresh_timer);
+	arrive(b, wire, (size_t)n);
+	assert_false(d.refresh_timer.armed);
+}
+
+static void test_fewer_links_in_degree_asks_for_a_refresh(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+
+	arrive_info(b, B, 9000, NULL, 41744);
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	/* the first we take: a new node's, it would cost a mesh-wide round */
+	arrive_degree(b, X, 9001, 3);
+	assert_false(d.refresh_timer.armed);
+	arrive_degree(b, X, 9002, 4);
+	assert_false(d.refresh_timer.armed); /* a new link: replays do the rest */
+	arrive_degree(b, X, 9003, 3);
+	assert_true(d.refresh_timer.armed);
+}
+
+static void test_our_degree_leaves_out_a_draining_link(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	const uint8_t *body;
+	struct proto_degree g;
+	size_t len;
+
+	b->peer_caps = c->peer_caps = PROTO_CAPS_MESH; /* they take DEGREE */
+	switch_announce(&d);
+	drain(b);
+	drain(c);
+	c->drain_ms = d.loop.now_ms + 5000;
+	d.loop.now_ms += 1000;
+	switch_announce(&d);
+	/* nothing goes over the draining link; b hears we keep one link */
+	expect_nothing_sent(c);
+	expect_sent(b, PROTO_ANNOUNCE, NULL);
+	body = expect_sent(b, PROTO_DEGREE, &len);
+	assert_int_equal(proto_decode_degree(body, len, &g), 0);
+	assert_int_equal(g.links, 1);
+}
+
+/* An invpn node of an earlier version expires routes after 30 s: we flood often enough for it. */
+static void test_a_node_that_does_not_pace_caps_the_interval(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	uint8_t wire[PROTO_HDR_SIZE + PROTO_CAPS_BODY], mac[MAC_LEN] = {0x02, 0x10};
+
+	for (unsigned i = 0; i < 30; i++) {
+		mac[5] = (uint8_t)i;
+		assert_non_null(route_learn(&d.routes, mac, 9000, b, d.loop.now_ms));
+	}
+	assert_int_equal(daemon_flood_ms(&d), 30000);
+	/* a current node says PACE: nothing changes */
+	assert_true(proto_encode_caps(wire, sizeof(wire), PROTO_CAPS_MESH | PROTO_CAPS_PACE) > 0);
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(daemon_flood_ms(&d), 30000);
+	/* one of an earlier version (MESH, no PACE): 10 s, for 10 minutes */
+	assert_true(proto_encode_caps(wire, sizeof(wire), PROTO_CAPS_MESH | PROTO_CAPS_DRAIN) > 0);
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(daemon_flood_ms(&d), PACE_UNPACED_MAX_S * 1000);
+	d.loop.now_ms += PACE_UNPACED_MS;
+	assert_int_equal(daemon_flood_ms(&d), 30000);
+	/* an original (no MESH) expires routes after minutes: no cap */
+	assert_true(proto_encode_caps(wire, sizeof(wire), 0) > 0);
+	arrive(b, wire, sizeof(wire));
+	assert_int_equal(daemon_flood_ms(&d), 30000);
+}
+
+static void test_keepalive_only_on_links_we_left_idle(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	const uint8_t *body;
+	struct proto_announce a1, a2;
+	size_t len;
+
+	switch_announce(&d);
+	body = expect_sent(b, PROTO_ANNOUNCE, &len);
+	assert_int_equal(proto_decode_announce(body, len, &a1), 0);
+	drain(b);
+	drain(c);
+	d.loop.now_ms += 4000;
+	b->last_tx_ms = d.loop.now_ms - 100; /* b carried something lately */
+	c->last_tx_ms = d.loop.now_ms - 4000;
+	c->drain_ms = d.loop.now_ms + 5000; /* a draining link must live until it closes */
+	switch_keepalive(&d, 4000);
+	expect_nothing_sent(b);
+	body = expect_sent(c, PROTO_ANNOUNCE, &len);
+	assert_int_equal(proto_decode_announce(body, len, &a2), 0);
+	/* the same announcement: a duplicate for the peer, no new flood */
+	assert_true(a2.id == a1.id);
+	assert_int_equal(d.counters.keepalives, 1);
+}
+
 static void test_far_future_ids_are_refused(void **state)
 {
 	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
@@ -1175,6 +1407,13 @@ int main(void)
 		T(test_health_never_to_original_nodes),
 		T(test_route_to_a_neighbour_only_from_its_link),
 		T(test_neighbour_unicast_through_a_relay),
+		T(test_drained_by_peer_says_kept_while_routes_use_it),
+		T(test_replay_to_a_new_link_is_paced),
+		T(test_gone_asks_for_a_fresh_announcement),
+		T(test_fewer_links_in_degree_asks_for_a_refresh),
+		T(test_our_degree_leaves_out_a_draining_link),
+		T(test_keepalive_only_on_links_we_left_idle),
+		T(test_a_node_that_does_not_pace_caps_the_interval),
 		T(test_far_future_ids_are_refused),
 		T(test_unicast_only_from_the_path_of_its_source),
 		T(test_new_origins_per_link_are_bounded),
