@@ -11,7 +11,7 @@
 
 _invpnd_builtin_keys='--key --cert --ca --crl --port --listen --init --srv --mdns --cache
     --min_links --max_links --max_routes --max_nodes --no_incoming --no_relay --interface --mtu
-    --offload --sign --require_signed --control --announce_interval --route_timeout --link_timeout --log_level
+    --offload --sign --require_signed --control --announce_interval --announce_interval_max --route_timeout --link_timeout --log_level
     --user --group --up --down --metrics'
 
 _invpnd_keys()
@@ -67,7 +67,7 @@ _invpnd()
                     fi
                     ;;
                 port | listen | init | srv | min_links | max_links | max_routes | max_nodes | interface | mtu | \
-                    announce_interval | route_timeout | link_timeout | metrics)
+                    announce_interval | announce_interval_max | route_timeout | link_timeout | metrics)
                     # a number, an address, a host or a name: nothing to offer
                     return
                     ;;
