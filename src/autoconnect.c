@@ -306,13 +306,6 @@ static void shape(struct invpnd *d, uint64_t now)
 }
 
 /*
- * Not closed at once: its routes would be gone until their next INFO.
- * Drained first (see drain), it closes with nothing on it. That includes the
- * route to the peer itself (PROTOCOL: DRAIN): we tell a peer that takes
- * DRAIN, so it stops using the link too, both ends then take the other's
- * announcement from other links, and a fresh one from each goes out now.
- */
-/*
  * How long routes take to move off a draining link: every origin's next
  * INFO, a flood interval; in a big mesh the DEGREE we send (without the
  * link) makes every node flood afresh sooner, within two base intervals
@@ -325,6 +318,13 @@ static uint64_t drain_wait_ms(const struct invpnd *d)
 	return flood < asked ? flood : asked;
 }
 
+/*
+ * Not closed at once: its routes would be gone until their next INFO.
+ * Drained first (see drain), it closes with nothing on it. That includes the
+ * route to the peer itself (PROTOCOL: DRAIN): we tell a peer that takes
+ * DRAIN, so it stops using the link too, both ends then take the other's
+ * announcement from other links, and a fresh one from each goes out now.
+ */
 void autoconnect_drain_start(struct invpnd *d, struct link *l, bool by_peer)
 {
 	uint64_t now = d->loop.now_ms;

@@ -3,8 +3,9 @@
  * live with it (PROTOCOL.md: Timing). Every node's INFO crosses every link
  * once a round, so a fixed interval costs each node O(N) frames a second;
  * one that grows with the number of known nodes keeps that flat. Nothing
- * waits for a round: links coming up replay routes, and a lost link's GONE
- * asks every node for a fresh INFO soon (see daemon.c). Pure.
+ * waits for a round: links coming up replay routes, and a lost or draining
+ * link's lower DEGREE (or a GONE) asks every node for a fresh INFO soon
+ * (daemon_refresh_soon). Pure.
  */
 #pragma once
 
@@ -23,7 +24,7 @@
  */
 #define PACE_UNPACED_MS 600000
 #define PACE_UNPACED_MAX_S 10
-/* A refresh a GONE asks for comes within this much, at random (no burst). */
+/* A refresh asked for comes within this much, at random (no burst). */
 #define PACE_REFRESH_JITTER_MS 1000
 
 /**
@@ -39,7 +40,7 @@ uint64_t pace_route_timeout_ms(unsigned route_timeout_s, uint64_t flood_ms);
 /**
  * When a refresh asked for at now_ms goes: within PACE_REFRESH_JITTER_MS
  * (rnd picks where), but never sooner than one base interval after the last
- * one (last_ms, 0: none yet), so GONEs however many cost at most one
+ * one (last_ms, 0: none yet), so asks however many cost at most one
  * flood per announce_interval.
  */
 uint64_t pace_refresh_at(uint64_t now_ms, uint64_t last_ms, uint64_t base_ms, uint32_t rnd);

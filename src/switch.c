@@ -729,13 +729,13 @@ static void on_gone(struct invpnd *d, struct link *from, const uint8_t *body, si
 		return;
 	if (mac_eq(g.origin, d->mac) || !accept_flooded(d, from, PROTO_GONE, g.origin, g.id))
 		return;
+	/* an INFO id origin had from gone cannot lie ahead of the clock either */
+	if (id_in_future(d, from, PROTO_GONE, g.gone, g.last_id))
+		return;
 	/* a link went down: routes to us through it are gone at some nodes,
 	 * and come back with our next INFO; floods are rare in a big mesh
 	 * (pace.h), so one comes soon, at most one per announce_interval */
 	daemon_refresh_soon(d);
-	/* an INFO id origin had from gone cannot lie ahead of the clock either */
-	if (id_in_future(d, from, PROTO_GONE, g.gone, g.last_id))
-		return;
 	r = route_find(&d->routes, g.gone);
 	/*
 	 * Only a route through the link it came on, that heard nothing newer
@@ -993,17 +993,17 @@ static void replay_step(struct invpnd *d, struct link *l, size_t budget)
 		l->replaying = false;
 }
 
-static void replay_start(struct invpnd *d, struct link *l, bool sig)
+static void replay_start(struct invpnd *d, struct link *l, bool sig, size_t budget)
 {
 	l->replaying = true;
 	l->replay_signed = sig;
 	l->replay_bucket = 0;
-	replay_step(d, l, SWITCH_REPLAY_BURST);
+	replay_step(d, l, budget);
 }
 
 void switch_replay(struct invpnd *d, struct link *l)
 {
-	replay_start(d, l, true);
+	replay_start(d, l, true, SWITCH_REPLAY_BURST);
 }
 
 void switch_replay_tick(struct invpnd *d)
@@ -1034,10 +1034,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 		/* at max_links: the addresses we know, then why we close (PROTOCOL: FULL).
 		 * An original node skips FULL and sees the close. All at once: the
 		 * link closes in 3 s, and the newcomer needs only some of them. */
-		l->replay_signed = false;
-		l->replay_bucket = 0;
-		replay_step(d, l, SIZE_MAX);
-		l->replaying = false;
+		replay_start(d, l, false, SIZE_MAX);
 		if (proto_encode_full(full, sizeof(full)) > 0)
 			link_send(l, full, sizeof(full), true);
 		return;
@@ -1047,7 +1044,7 @@ void switch_link_up(struct invpnd *d, struct link *l)
 	/* tell everyone (a fresh id), and tell the new neighbour what we know */
 	switch_announce(d);
 	if (!d->cfg->no_relay && !l->sig_intro)
-		replay_start(d, l, false);
+		replay_start(d, l, false, SWITCH_REPLAY_BURST);
 }
 
 /* Another link up to the same peer (a duplicate, a re-dial), or NULL. */
