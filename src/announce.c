@@ -379,7 +379,7 @@ void announce_round(struct invpnd *d, int64_t id)
 	a->own_len = n > 0 ? (size_t)n : 0;
 	for (struct link *l = d->links.list; l && a->own_len; l = l->next) {
 		if (l->state == LINK_UP && !l->full && !l->drain_ms && announce_takes_signed(d, l))
-			link_send(l, a->own, a->own_len, true);
+			link_send_round(l, a->own, a->own_len);
 	}
 }
 
@@ -387,7 +387,7 @@ bool announce_keepalive(struct invpnd *d, struct link *to)
 {
 	struct announce *a = A(d);
 
-	return on(d) && a->own_len && link_send(to, a->own, a->own_len, true);
+	return on(d) && a->own_len && link_send_round(to, a->own, a->own_len);
 }
 
 bool announce_replay(struct invpnd *d, const struct route *r, struct link *to)
@@ -546,15 +546,16 @@ static void accept_sinfo(struct invpnd *d, struct link *from, const struct sigpr
 		switch_learn_address(d, info);
 		switch_note_inbound(d, from, info);
 	}
+	daemon_join_round(d);
 	if (d->cfg->no_relay)
 		return;
 	for (struct link *l = d->links.list; l; l = l->next) {
 		if (l == from || l->state != LINK_UP || l->full || l->drain_ms || l->sig_intro)
 			continue;
 		if (announce_takes_signed(d, l))
-			link_send(l, wire, n, true);
+			link_send_round(l, wire, n);
 		else if (un > 0)
-			link_send(l, uwire, (size_t)un, true);
+			link_send_round(l, uwire, (size_t)un);
 	}
 }
 

@@ -29,6 +29,10 @@
 /* a node that said FULL recently counts as this many */
 #define DEGREE_FULL 64
 #define FULL_MEMORY_MS 120000
+/* a node rewires once, some 10-20 s after start */
+#define REWIRE_AFTER_MS 10000
+/* the new link carries routes for this long before an old one drains */
+#define REWIRE_SETTLE_MS 5000
 
 /* Is there a link (in any state) to this MAC, or a dial that expects it? */
 static bool mac_busy(const struct invpnd *d, const uint8_t mac[MAC_LEN])
@@ -185,7 +189,7 @@ static void dial(struct invpnd *d, struct node_addr *a, bool heal)
 	a->dialing = true;
 	a->tried = true;
 	if (heal)
-		a->heal_ms = loop_clock_ms();
+		a->keep_ms = loop_clock_ms();
 	link_dial(&d->links, (struct sockaddr *)&a->sa, a->salen, a->verify_mac ? a->mac : NULL,
 		  a->id);
 }
@@ -279,7 +283,7 @@ static void shape(struct invpnd *d, uint64_t now)
 			    now - l->up_ms < SHAPE_MIN_AGE_MS)
 				continue;
 			a = nodes_get(&d->nodes, l->addr_id);
-			if (a && a->heal_ms && now - a->heal_ms < HEAL_KEEP_MS)
+			if (a && a->keep_ms && now - a->keep_ms < HEAL_KEEP_MS)
 				continue;
 			rt = route_find(&d->routes, l->peer_mac);
 			if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links + 1)
@@ -408,6 +412,108 @@ static void drain(struct invpnd *d, uint64_t now)
 	}
 }
 
+static size_t routes_via(const struct invpnd *d, const struct link *l)
+{
+	struct via_count c = {l, 0};
+
+	route_foreach(&d->routes, count_via, &c);
+	return c.n;
+}
+
+/*
+ * Once the new link of a rewiring has carried routes for a while: drain the
+ * link of our own making that carries the fewest, to a peer that keeps more
+ * than min_links without it (the drain keeps it if it turns out to be a
+ * bridge). None such: the new link stays, one more than before.
+ */
+static void rewire_drop(struct invpnd *d, uint64_t now)
+{
+	struct link *fresh = NULL, *victim = NULL;
+	size_t least = 0, target = 2 * d->cfg->min_links + 1;
+	bool busy = false;
+
+	for (struct link *l = d->links.list; l; l = l->next) {
+		if (l->addr_id == d->rewire_addr && l->state == LINK_UP && !l->full)
+			fresh = l;
+		if (l->drain_ms)
+			return; /* one at a time (shape's too) */
+	}
+	if (!fresh) {
+		const struct node_addr *a = nodes_get(&d->nodes, d->rewire_addr);
+
+		if (!a || !a->dialing)
+			d->rewire_addr = 0; /* the dial failed, or the link is gone */
+		return;
+	}
+	if (now - fresh->up_ms < REWIRE_SETTLE_MS)
+		return;
+	d->rewire_addr = 0;
+	if (link_set_degree(&d->links) <= d->cfg->min_links)
+		return;
+	for (struct link *l = d->links.list; l; l = l->next) {
+		const struct route *rt;
+		size_t n;
+
+		if (l == fresh || l->state != LINK_UP || l->full || !l->outgoing ||
+		    now - l->up_ms < SHAPE_MIN_AGE_MS)
+			continue;
+		rt = route_find(&d->routes, l->peer_mac);
+		if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links)
+			continue;
+		/* a busy peer's link first (what shape would shed), then the
+		 * one that carries the fewest routes */
+		n = routes_via(d, l);
+		if (!victim || (rt->degree > target) > busy ||
+		    ((rt->degree > target) == busy && n < least)) {
+			least = n;
+			busy = rt->degree > target;
+			victim = l;
+		}
+	}
+	if (victim) {
+		log_info("autoconnect: rewired to %s: draining %s (%zu routes over it)",
+			 fresh->name, victim->name, least);
+		autoconnect_drain_start(d, victim, false);
+	}
+}
+
+/*
+ * Rewire: the links a node makes at start go to the few nodes it has heard
+ * of by then, its seed's neighbourhood, and a mass start leaves a long,
+ * ring-like mesh (the simulator's 1 000 nodes: 30 hops). Once, 10-20 s after
+ * start, when the directory holds most of the mesh, a node dials a random
+ * known node (as filling does: weighted away from busy ones) and, once that
+ * link carries routes, drains its own link that carries the fewest. Random
+ * long links make a small world (after Watts and Strogatz): 9 hops at most
+ * there. Bounded: one dial and one drain per start.
+ */
+static void rewire(struct invpnd *d, uint64_t now)
+{
+	struct node_addr *a;
+
+	if (d->rewire_addr) {
+		rewire_drop(d, now);
+		return;
+	}
+	if (d->rewired)
+		return;
+	if (!d->rewire_at_ms) {
+		d->rewire_at_ms = now + REWIRE_AFTER_MS + (uint64_t)random() % REWIRE_AFTER_MS;
+		return;
+	}
+	if (now < d->rewire_at_ms)
+		return;
+	d->rewired = true;
+	if (d->links.n_dialing || links_wanted(d) >= d->cfg->max_links || !links_own(d))
+		return;
+	a = pick(d, now, WANT_ANY, NULL);
+	if (!a)
+		return;
+	log_info("autoconnect: rewiring: dialling a random known node");
+	d->rewire_addr = a->id;
+	dial(d, a, true);
+}
+
 /* The earliest drain deadline before next, so that drain runs on time. */
 static uint64_t next_drain(const struct invpnd *d, uint64_t next)
 {
@@ -461,8 +567,11 @@ void autoconnect_run(struct invpnd *d)
 		heal(d, now);
 		drain(d, now);
 		shape(d, now);
+		rewire(d, now);
 		if (d->heal_next_ms < next)
 			next = d->heal_next_ms;
+		if (!d->rewired && d->rewire_at_ms > now && d->rewire_at_ms < next)
+			next = d->rewire_at_ms;
 		next = next_drain(d, next);
 	}
 	/* wake up when the earliest backoff ends, if we still want links */

@@ -225,6 +225,7 @@ static struct json_object *counters_json(const struct daemon_counters *c,
 	add_u64(o, "withdraw_ignored", c->withdraw_ignored);
 	add_u64(o, "keepalives", c->keepalives);
 	add_u64(o, "refreshes", c->refreshes);
+	add_u64(o, "rounds_joined", c->rounds_joined);
 	add_u64(o, "drop_future_id", c->drop_future_id);
 	add_u64(o, "drop_reverse_path", c->drop_reverse_path);
 	add_u64(o, "drop_not_direct", c->drop_not_direct);

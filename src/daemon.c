@@ -207,6 +207,22 @@ uint64_t daemon_flood_ms(const struct invpnd *d)
 	return pace_flood_ms(d->cfg->announce_interval, max, d->routes.count);
 }
 
+/*
+ * Rounds ride together (PROTOCOL: Timing, Pace): a fresh INFO from another
+ * node, once half our interval is up, makes us flood now, in the same writes
+ * as its relay. Floods spread over the interval cost a TLS record, a TCP
+ * segment and its ACK each; joined, a round crosses a link in a few. Any two
+ * groups of nodes are less than half an interval apart one way round, so
+ * within a round there is one wave. Bounded: a flood per half interval.
+ */
+void daemon_join_round(struct invpnd *d)
+{
+	if (!d->flooded_ms || d->loop.now_ms - d->flooded_ms < daemon_flood_ms(d) / 2)
+		return;
+	d->counters.rounds_joined++;
+	switch_announce(d);
+}
+
 static void on_refresh(struct loop_timer *t)
 {
 	struct invpnd *d = container_of(t, struct invpnd, refresh_timer);

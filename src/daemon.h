@@ -47,6 +47,7 @@ struct daemon_counters {
 	uint64_t withdraw_ignored;    /* (ext) WITHDRAW entries for routes not through that link */
 	uint64_t keepalives;	      /* our announcement resent between floods (pace.h) */
 	uint64_t refreshes;	      /* fresh floods a GONE, DEGREE or drain asked for (pace.h) */
+	uint64_t rounds_joined; /* own floods sent early with another node's (daemon_join_round) */
 	/* the rules for every frame (PROTOCOL: Rules), what each refused */
 	uint64_t drop_future_id;    /* a flooded frame's id too far ahead of our clock */
 	uint64_t drop_reverse_path; /* a frame for an origin from a link not on its path */
@@ -98,7 +99,12 @@ struct invpnd {
 	size_t own_info_len;
 	struct loop_timer autoconnect_timer;
 	uint64_t heal_next_ms, shape_next_ms; /* autoconnect's own pace (monotonic) */
-	uint64_t drain_announce_ms;	      /* the last fresh announcement for a drain */
+	/* rewiring (autoconnect.c): when, whether done, the address dialled
+	 * for it while its new link settles (0: none) */
+	uint64_t rewire_at_ms;
+	bool rewired;
+	uint64_t rewire_addr;
+	uint64_t drain_announce_ms; /* the last fresh announcement for a drain */
 	struct loop_timer watchdog_timer;
 	uint64_t watchdog_ms;
 	size_t notified_up, notified_routes; /* what systemd's STATUS last said */
@@ -141,6 +147,8 @@ uint64_t daemon_flood_ms(const struct invpnd *d);
 
 /** A link went down or drains somewhere (GONE, DEGREE, DRAIN): flood a fresh INFO soon (pace_refresh_at). */
 void daemon_refresh_soon(struct invpnd *d);
+/** A fresh INFO from another node came: flood ours with it if half our interval is up. */
+void daemon_join_round(struct invpnd *d);
 
 /**
  * Bring everything up: TLS must already be loaded into d->tls. Opens the

@@ -535,6 +535,7 @@ static void link_read(struct link *l)
 
 static void mark_dirty(struct link *l)
 {
+	l->batched = false; /* the flush takes everything */
 	if (l->on_dirty_list)
 		return;
 	l->on_dirty_list = true;
@@ -658,12 +659,17 @@ static uint8_t *link_reserve(struct link *l, size_t n, bool control)
 }
 
 /* Queue the n bytes written into the space link_reserve returned. */
-static void link_commit(struct link *l, size_t n)
+static void frame_queued(struct link *l, size_t n)
 {
 	l->out_end += n;
 	l->last_tx_ms = l->set->loop->now_ms;
 	l->c.tx_frames++;
 	l->c.tx_bytes += n;
+}
+
+static void link_commit(struct link *l, size_t n)
+{
+	frame_queued(l, n);
 	mark_dirty(l);
 }
 
@@ -675,6 +681,33 @@ bool link_send(struct link *l, const void *frame, size_t n, bool control)
 		return false;
 	memcpy(p, frame, n);
 	link_commit(l, n);
+	return true;
+}
+
+static void on_batch(struct loop_timer *t)
+{
+	struct link_set *s = container_of(t, struct link_set, batch);
+
+	/* the round that ran this timer flushes them (link_after_round) */
+	for (struct link *l = s->list; l; l = l->next) {
+		if (l->batched)
+			mark_dirty(l);
+	}
+}
+
+bool link_send_round(struct link *l, const void *frame, size_t n)
+{
+	struct link_set *s = l->set;
+	uint8_t *p = link_reserve(l, n, true);
+
+	if (!p)
+		return false;
+	memcpy(p, frame, n);
+	frame_queued(l, n);
+	if (!l->on_dirty_list)
+		l->batched = true;
+	if (!s->batch.armed)
+		loop_timer_arm(s->loop, &s->batch, LINK_ROUND_BATCH_MS, on_batch);
 	return true;
 }
 
@@ -852,4 +885,5 @@ void link_close_all(struct link_set *s)
 	s->dirty = NULL;
 	flush_and_reap(s);
 	loop_timer_cancel(s->loop, &s->recheck);
+	loop_timer_cancel(s->loop, &s->batch);
 }

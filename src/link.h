@@ -122,6 +122,7 @@ struct link_set {
 	bool filling; /* a data frame took a link past half full this round */
 	bool held;    /* the owner was told to hold its sources */
 	struct loop_timer recheck;
+	struct loop_timer batch; /* flushes the links holding a round's frames (link_send_round) */
 	struct link_set_counters c;
 	char reason[320]; /* a close reason being built */
 	/* IP addresses (IPv6 form) that finished a handshake with us, a ring */
@@ -143,6 +144,7 @@ struct link {
 	bool outgoing;
 	bool want_write; /* TLS needs the socket writable */
 	bool on_dirty_list;
+	bool batched;	      /* holds frames of a flood round, flushed by the set's batch timer */
 	bool confirmed;	      /* a frame arrived: the peer accepted us too */
 	bool announced;	      /* incoming: the peer's first ANNOUNCE was recorded as a success */
 	bool rx_paused;	      /* not reading: a link we forward to must drain first */
@@ -224,6 +226,17 @@ void link_protocol_error(struct link *l, const char *why);
  * LINK_OUT_DATA_CAP, data frames not.
  */
 bool link_send(struct link *l, const void *frame, size_t n, bool control);
+
+/*
+ * A flood round's frames (INFO, SIGNED INFO, DEGREE, keepalives) may wait
+ * this long for others: a round then crosses a link in a few TLS records and
+ * TCP segments, not one (and one ACK) per origin (PROTOCOL: Timing, Pace).
+ * Anything else sent on the link takes them along at once.
+ */
+#define LINK_ROUND_BATCH_MS 25
+
+/** link_send for a control frame of a flood round: flushed within LINK_ROUND_BATCH_MS. */
+bool link_send_round(struct link *l, const void *frame, size_t n);
 
 /** Bytes queued for output. */
 static inline size_t link_queued(const struct link *l)

@@ -37,7 +37,7 @@ struct node_addr {
 	unsigned rank;	  /* order among SRV targets (1 = first); 0 otherwise */
 	bool tried;	  /* dialled at least once since start */
 	uint64_t full_ms; /* monotonic: when it last told us FULL; 0: never */
-	uint64_t heal_ms; /* monotonic: when it was last dialled to heal a split; 0: never */
+	uint64_t keep_ms; /* monotonic: when it was last dialled to heal a split or rewire; 0: never */
 };
 
 #define NODES_BACKOFF_MIN_MS 1000

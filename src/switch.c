@@ -26,13 +26,20 @@
 
 static struct ratelimit frame_rl;
 
-/* Send a wire frame on every link that is up, except one. */
+/*
+ * Send a wire frame on every link that is up, except one. Control frames
+ * flooded are a round's (INFO): they may wait a little for the others.
+ */
 static void flood(struct invpnd *d, const struct link *except, const uint8_t *wire, size_t n,
 		  bool control)
 {
 	for (struct link *l = d->links.list; l; l = l->next) {
-		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms)
-			link_send(l, wire, n, control);
+		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms) {
+			if (control)
+				link_send_round(l, wire, n);
+			else
+				link_send(l, wire, n, false);
+		}
 	}
 }
 
@@ -42,7 +49,7 @@ static void flood_mesh(struct invpnd *d, const struct link *except, const uint8_
 	for (struct link *l = d->links.list; l; l = l->next) {
 		if (l != except && l->state == LINK_UP && !l->full && !l->drain_ms &&
 		    (l->peer_caps & PROTO_CAPS_MESH))
-			link_send(l, wire, n, true);
+			link_send_round(l, wire, n);
 	}
 }
 
@@ -389,6 +396,7 @@ static void handle_info(struct invpnd *d, struct link *from, const struct proto_
 	learn_address(d, info);
 	if (!d->cfg->no_relay)
 		flood(d, from, wire, n, true);
+	daemon_join_round(d);
 }
 
 static void on_announce(struct invpnd *d, struct link *from, const uint8_t *body, size_t len)
@@ -891,7 +899,7 @@ void switch_announce(struct invpnd *d)
 	/* (ext) peers that take SIGNED INFO get that instead */
 	for (struct link *l = d->links.list; n > 0 && l; l = l->next) {
 		if (l->state == LINK_UP && !l->full && !l->drain_ms && !announce_takes_signed(d, l))
-			link_send(l, wire, (size_t)n, true);
+			link_send_round(l, wire, (size_t)n);
 	}
 	announce_round(d, id);
 	/* (ext) how many links we have, for dialers choosing among nodes: when
@@ -946,7 +954,7 @@ void switch_keepalive(struct invpnd *d, uint64_t idle_ms)
 		if (announce_takes_signed(d, l)) {
 			if (announce_keepalive(d, l))
 				d->counters.keepalives++;
-		} else if (d->own_info_len && link_send(l, d->own_info, d->own_info_len, true)) {
+		} else if (d->own_info_len && link_send_round(l, d->own_info, d->own_info_len)) {
 			d->counters.keepalives++;
 		}
 	}

@@ -132,6 +132,8 @@ static const struct command_help commands[] = {
 		"      keepalives           its last announcement resent on a quiet link\n"
 		"      refreshes            fresh announcements a lower DEGREE, a GONE or a\n"
 		"                           drain asked for (one per announce_interval at most)\n"
+		"      rounds_joined        its announcement sent early, with another node's\n"
+		"                           fresh one (one per half flood interval at most)\n"
 		"      sig_ok, sig_bad      signed announcements verified, and refused (bad\n"
 		"                           signature); sig_cached: taken again unverified\n"
 		"      sig_no_cert          ... from an origin whose certificate was asked for\n"

@@ -379,7 +379,8 @@ static void parse_frames(struct sim_link *x, uint8_t *buf, size_t n)
 	}
 }
 
-bool link_send(struct link *l, const void *frame, size_t n, bool control)
+/* link.c's link_reserve and frame_queued: append to this round's record */
+static bool queue(struct link *l, const void *frame, size_t n, bool control)
 {
 	struct sim_link *x = sl(l);
 	struct sim_node *me = node_of_set(l->set);
@@ -414,11 +415,46 @@ bool link_send(struct link *l, const void *frame, size_t n, bool control)
 	sim.tx.bytes[type] += n;
 	me->tx_frames++;
 	me->tx_bytes += n;
+	return true;
+}
+
+static void mark_dirty(struct link *l)
+{
+	l->batched = false;
 	if (!l->on_dirty_list) {
 		l->on_dirty_list = true;
 		l->next_dirty = l->set->dirty;
 		l->set->dirty = l;
 	}
+}
+
+bool link_send(struct link *l, const void *frame, size_t n, bool control)
+{
+	if (!queue(l, frame, n, control))
+		return false;
+	mark_dirty(l);
+	return true;
+}
+
+/* as link.c's: held for LINK_ROUND_BATCH_MS, then one record with the rest */
+static void on_batch(struct loop_timer *t)
+{
+	struct link_set *s = container_of(t, struct link_set, batch);
+
+	for (struct link *l = s->list; l; l = l->next) {
+		if (l->batched)
+			mark_dirty(l);
+	}
+}
+
+bool link_send_round(struct link *l, const void *frame, size_t n)
+{
+	if (!queue(l, frame, n, true))
+		return false;
+	if (!l->on_dirty_list)
+		l->batched = true;
+	if (!l->set->batch.armed)
+		loop_timer_arm(l->set->loop, &l->set->batch, LINK_ROUND_BATCH_MS, on_batch);
 	return true;
 }
 
@@ -540,6 +576,7 @@ void link_close_all(struct link_set *s)
 		link_close(s->list, "shutting down");
 	s->dirty = NULL;
 	link_after_round(s);
+	loop_timer_cancel(s->loop, &s->batch);
 }
 
 /* The cut: both ends of every link across it go at once, as if each timed out. */

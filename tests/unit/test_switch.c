@@ -1183,6 +1183,134 @@ static void test_keepalive_only_on_links_we_left_idle(void **state)
 	assert_int_equal(d.counters.keepalives, 1);
 }
 
+/*
+ * Rounds ride together: a fresh INFO from another node makes us flood ours
+ * with its relay, once half our interval is up, and not before.
+ */
+static void test_a_fresh_info_late_in_our_interval_joins_the_round(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
+	uint64_t half;
+
+	(void)state;
+	switch_announce(&d);
+	drain(b);
+	drain(c);
+	half = daemon_flood_ms(&d) / 2;
+	d.loop.now_ms += half - 1;
+	arrive_info(b, X, 9000, "198.18.0.9", 41744);
+	expect_sent(c, PROTO_INFO, NULL);
+	expect_nothing_sent(c);
+	expect_nothing_sent(b);
+	d.loop.now_ms += 1;
+	arrive_info(b, X, 9001, "198.18.0.9", 41744);
+	expect_sent(c, PROTO_INFO, NULL);
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	expect_sent(b, PROTO_ANNOUNCE, NULL);
+	assert_int_equal(d.counters.rounds_joined, 1);
+	/* just flooded: the next fresh INFO is relayed only */
+	drain(b);
+	drain(c);
+	arrive_info(b, X, 9002, "198.18.0.9", 41744);
+	expect_sent(c, PROTO_INFO, NULL);
+	expect_nothing_sent(c);
+	assert_int_equal(d.counters.rounds_joined, 1);
+}
+
+/* A round's frames wait for the batch timer; anything else takes them along. */
+static void test_round_frames_wait_for_the_batch(void **state)
+{
+	struct link *b = fake_link(B, "198.18.0.2", 41744);
+	uint8_t f[PROTO_HDR_SIZE + 1] = {0, 2, PROTO_ANNOUNCE};
+	uint64_t t0 = loop_clock_ms();
+
+	(void)state;
+	d.links.dirty = NULL;
+	b->on_dirty_list = false;
+	assert_true(link_send_round(b, f, sizeof(f)));
+	assert_false(b->on_dirty_list);
+	assert_true(b->batched);
+	assert_true(d.links.batch.armed);
+	assert_in_range(d.links.batch.when_ms, t0 + LINK_ROUND_BATCH_MS,
+			loop_clock_ms() + LINK_ROUND_BATCH_MS);
+	/* a data frame goes this round, and the held frame with it */
+	assert_true(link_send(b, f, sizeof(f), false));
+	assert_true(b->on_dirty_list);
+	assert_false(b->batched);
+	assert_int_equal(b->out_end - b->out_start, 2 * sizeof(f));
+	/* the timer marks what is still held */
+	d.links.dirty = NULL;
+	b->on_dirty_list = false;
+	assert_true(link_send_round(b, f, sizeof(f)));
+	loop_timer_cancel(&d.loop, &d.links.batch);
+	d.links.batch.cb(&d.links.batch);
+	assert_true(b->on_dirty_list);
+	assert_false(b->batched);
+	drain(b);
+}
+
+/* An outgoing link up for a minute to a peer with this DEGREE (and a route to via over it). */
+static struct link *own_link(const char *mac, const char *ip, uint16_t degree, const char *via)
+{
+	struct link *l = fake_link(mac, ip, 41744);
+
+	l->outgoing = true;
+	l->up_ms = loop_clock_ms() - 60000;
+	arrive_info(l, mac, 9000, NULL, 41744);
+	arrive_degree(l, mac, 9000, degree);
+	if (via)
+		arrive_info(l, via, 9000, "198.18.0.9", 41744);
+	return l;
+}
+
+/* What rewire_drop looks at: the new link (addr_id 77) up this long. */
+static void rewire_settled(struct link *fresh, uint64_t up_for_ms)
+{
+	d.shape_next_ms = UINT64_MAX; /* shaping has tests of its own */
+	d.rewired = true;
+	fresh->addr_id = 77;
+	fresh->up_ms = loop_clock_ms() - up_for_ms;
+	d.rewire_addr = 77;
+}
+
+/*
+ * Rewiring: once its new link has settled, a node drains its own link that
+ * carries the fewest routes; never the new one, nor one that would leave
+ * the peer with min_links or fewer.
+ */
+static void test_rewire_drains_the_link_that_carries_least(void **state)
+{
+	struct link *b = own_link(B, "198.18.0.2", 3, X), *c = own_link(C, "198.18.0.3", 3, NULL);
+	struct link *lean = own_link("02:00:00:00:00:04", "198.18.0.4", 2, NULL);
+	struct link *fresh = own_link("02:00:00:00:00:05", "198.18.0.5", 3, NULL);
+
+	(void)state;
+	rewire_settled(fresh, 1000);
+	autoconnect_run(&d);
+	assert_int_equal(c->drain_ms, 0); /* not settled yet */
+	assert_int_equal(d.rewire_addr, 77);
+	fresh->up_ms = loop_clock_ms() - 6000;
+	autoconnect_run(&d);
+	assert_int_equal(d.rewire_addr, 0);
+	assert_int_not_equal(c->drain_ms, 0);
+	assert_int_equal(b->drain_ms, 0);
+	assert_int_equal(lean->drain_ms, 0);
+	assert_int_equal(fresh->drain_ms, 0);
+}
+
+/* ... but a link to a peer above the target degree goes first, whatever it carries. */
+static void test_rewire_drains_a_busy_peer_first(void **state)
+{
+	struct link *b = own_link(B, "198.18.0.2", 9, X), *c = own_link(C, "198.18.0.3", 3, NULL);
+	struct link *fresh = own_link("02:00:00:00:00:05", "198.18.0.5", 3, NULL);
+
+	(void)state;
+	rewire_settled(fresh, 6000);
+	autoconnect_run(&d);
+	assert_int_not_equal(b->drain_ms, 0);
+	assert_int_equal(c->drain_ms, 0);
+}
+
 static void test_far_future_ids_are_refused(void **state)
 {
 	struct link *b = fake_link(B, "198.18.0.2", 41744), *c = fake_link(C, "198.18.0.3", 41744);
@@ -1414,6 +1542,10 @@ int main(void)
 		T(test_our_degree_leaves_out_a_draining_link),
 		T(test_keepalive_only_on_links_we_left_idle),
 		T(test_a_node_that_does_not_pace_caps_the_interval),
+		T(test_a_fresh_info_late_in_our_interval_joins_the_round),
+		T(test_round_frames_wait_for_the_batch),
+		T(test_rewire_drains_the_link_that_carries_least),
+		T(test_rewire_drains_a_busy_peer_first),
 		T(test_far_future_ids_are_refused),
 		T(test_unicast_only_from_the_path_of_its_source),
 		T(test_new_origins_per_link_are_bounded),
