@@ -29,8 +29,10 @@
 /* a node that said FULL recently counts as this many */
 #define DEGREE_FULL 64
 #define FULL_MEMORY_MS 120000
-/* a node rewires once, some 10-20 s after start */
+/* a node rewires once, some 10-20 s after start (or as soon as it can
+ * dial within the next 40 s) */
 #define REWIRE_AFTER_MS 10000
+#define REWIRE_GIVE_UP_MS 40000
 /* the new link carries routes for this long before an old one drains */
 #define REWIRE_SETTLE_MS 5000
 
@@ -422,9 +424,10 @@ static size_t routes_via(const struct invpnd *d, const struct link *l)
 
 /*
  * Once the new link of a rewiring has carried routes for a while: drain the
- * link of our own making that carries the fewest, to a peer that keeps more
- * than min_links without it (the drain keeps it if it turns out to be a
- * bridge). None such: the new link stays, one more than before.
+ * link of our own making that carries the fewest (a busy peer's first), to
+ * a peer that keeps at least min_links without it, and not one that healed
+ * a split lately (the drain keeps it if it turns out to be a bridge). None
+ * such: the new link stays, one more than before.
  */
 static void rewire_drop(struct invpnd *d, uint64_t now)
 {
@@ -454,9 +457,14 @@ static void rewire_drop(struct invpnd *d, uint64_t now)
 		const struct route *rt;
 		size_t n;
 
+		const struct node_addr *a;
+
 		if (l == fresh || l->state != LINK_UP || l->full || !l->outgoing ||
 		    now - l->up_ms < SHAPE_MIN_AGE_MS)
 			continue;
+		a = nodes_get(&d->nodes, l->addr_id);
+		if (a && a->keep_ms && now - a->keep_ms < HEAL_KEEP_MS)
+			continue; /* it healed a split lately */
 		rt = route_find(&d->routes, l->peer_mac);
 		if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links)
 			continue;
@@ -503,12 +511,20 @@ static void rewire(struct invpnd *d, uint64_t now)
 	}
 	if (now < d->rewire_at_ms)
 		return;
-	d->rewired = true;
+	/* a dial under way (filling, healing) or nobody to dial yet: later,
+	 * until REWIRE_GIVE_UP_MS past the time */
+	if (now - d->rewire_at_ms >= REWIRE_GIVE_UP_MS) {
+		log_info("autoconnect: no rewiring: no dial possible for %u s",
+			 REWIRE_GIVE_UP_MS / 1000);
+		d->rewired = true;
+		return;
+	}
 	if (d->links.n_dialing || links_wanted(d) >= d->cfg->max_links || !links_own(d))
 		return;
 	a = pick(d, now, WANT_ANY, NULL);
 	if (!a)
 		return;
+	d->rewired = true;
 	log_info("autoconnect: rewiring: dialling a random known node");
 	d->rewire_addr = a->id;
 	dial(d, a, true);

@@ -213,13 +213,24 @@ uint64_t daemon_flood_ms(const struct invpnd *d)
  * as its relay. Floods spread over the interval cost a TLS record, a TCP
  * segment and its ACK each; joined, a round crosses a link in a few. Any two
  * groups of nodes are less than half an interval apart one way round, so
- * within a round there is one wave. Bounded: a flood per half interval.
+ * within a round there is one wave. Bounded: one joined flood per interval
+ * (INFOs off the round's schedule, an original's every 5 s, a drain's, a
+ * hostile node's, must not pull us to half our interval), and a flood per
+ * half interval. A refresh asked for and not sent yet is this flood.
  */
 void daemon_join_round(struct invpnd *d)
 {
-	if (!d->flooded_ms || d->loop.now_ms - d->flooded_ms < daemon_flood_ms(d) / 2)
+	uint64_t now = d->loop.now_ms, flood = daemon_flood_ms(d);
+
+	if (!d->flooded_ms || now - d->flooded_ms < flood / 2 ||
+	    (d->joined_ms && now - d->joined_ms < flood))
 		return;
+	d->joined_ms = now;
 	d->counters.rounds_joined++;
+	if (d->refresh_timer.armed) {
+		loop_timer_cancel(&d->loop, &d->refresh_timer);
+		d->refreshed_ms = now;
+	}
 	switch_announce(d);
 }
 

@@ -93,6 +93,7 @@ struct invpnd {
 	struct loop_timer tick;
 	struct loop_timer refresh_timer;   /* a fresh flood asked for (daemon_refresh_soon) */
 	uint64_t flooded_ms, refreshed_ms; /* our last flood, our last asked-for one */
+	uint64_t joined_ms;		   /* our last flood joined to another's round */
 	uint64_t unpaced_seen_ms;	   /* the last invpn node seen that does not pace */
 	/* our last unsigned announcement, resent as a keepalive between floods */
 	uint8_t own_info[PROTO_INFO_MAX];

@@ -1203,18 +1203,32 @@ static void test_a_fresh_info_late_in_our_interval_joins_the_round(void **state)
 	expect_nothing_sent(c);
 	expect_nothing_sent(b);
 	d.loop.now_ms += 1;
+	daemon_refresh_soon(&d); /* asked for, not sent yet: the joined flood is it */
+	assert_true(d.refresh_timer.armed);
 	arrive_info(b, X, 9001, "198.18.0.9", 41744);
 	expect_sent(c, PROTO_INFO, NULL);
 	expect_sent(c, PROTO_ANNOUNCE, NULL);
 	expect_sent(b, PROTO_ANNOUNCE, NULL);
 	assert_int_equal(d.counters.rounds_joined, 1);
+	assert_false(d.refresh_timer.armed);
 	/* just flooded: the next fresh INFO is relayed only */
 	drain(b);
 	drain(c);
 	arrive_info(b, X, 9002, "198.18.0.9", 41744);
 	expect_sent(c, PROTO_INFO, NULL);
 	expect_nothing_sent(c);
+	/* half an interval on, but one joined flood per interval: INFOs off the
+	 * round's schedule (an original's, a hostile node's) do not halve it */
+	d.loop.now_ms += half;
+	arrive_info(b, X, 9003, "198.18.0.9", 41744);
+	expect_sent(c, PROTO_INFO, NULL);
+	expect_nothing_sent(c);
 	assert_int_equal(d.counters.rounds_joined, 1);
+	d.loop.now_ms += half;
+	arrive_info(b, X, 9004, "198.18.0.9", 41744);
+	expect_sent(c, PROTO_INFO, NULL);
+	expect_sent(c, PROTO_ANNOUNCE, NULL);
+	assert_int_equal(d.counters.rounds_joined, 2);
 }
 
 /* A round's frames wait for the batch timer; anything else takes them along. */
