@@ -254,6 +254,26 @@ static void heal(struct invpnd *d, uint64_t now)
 }
 
 /*
+ * A link that shedding (shape) or rewiring may drain: one of our own, up
+ * for SHAPE_MIN_AGE_MS, not draining, not dialled to heal a split lately;
+ * and the peer's route, with its DEGREE (NULL: not one).
+ */
+static const struct route *sheddable(struct invpnd *d, const struct link *l, uint64_t now)
+{
+	const struct node_addr *a;
+	const struct route *rt;
+
+	if (l->state != LINK_UP || l->full || !l->outgoing || l->drain_ms ||
+	    now - l->up_ms < SHAPE_MIN_AGE_MS)
+		return NULL;
+	a = nodes_get(&d->nodes, l->addr_id);
+	if (a && a->keep_ms && now - a->keep_ms < HEAL_KEEP_MS)
+		return NULL;
+	rt = route_find(&d->routes, l->peer_mac);
+	return rt && rt->degree_id ? rt : NULL;
+}
+
+/*
  * Shape: above the target degree (2 x min_links + 1: what filling leaves,
  * plus one), drop one link of our own making now and then: not an incoming
  * one, not a young one, not one that healed a split lately, and only to a
@@ -278,17 +298,9 @@ static void shape(struct invpnd *d, uint64_t now)
 	for (int pass = 0; pass < 2; pass++) {
 		r = pass ? (size_t)random() % n : 0;
 		for (struct link *l = d->links.list; l; l = l->next) {
-			const struct node_addr *a;
-			const struct route *rt;
+			const struct route *rt = sheddable(d, l, now);
 
-			if (l->state != LINK_UP || l->full || !l->outgoing || l->drain_ms ||
-			    now - l->up_ms < SHAPE_MIN_AGE_MS)
-				continue;
-			a = nodes_get(&d->nodes, l->addr_id);
-			if (a && a->keep_ms && now - a->keep_ms < HEAL_KEEP_MS)
-				continue;
-			rt = route_find(&d->routes, l->peer_mac);
-			if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links + 1)
+			if (!rt || rt->degree <= d->cfg->min_links + 1)
 				continue;
 			/* above target ourselves, or the peer is (it cannot shed the
 			 * links others made to it: they do, and dial elsewhere) */
@@ -381,6 +393,15 @@ static void count_via(const struct route *r, void *arg)
 		c->n++;
 }
 
+/* Routes over l, the peer's own not counted. */
+static size_t routes_via(const struct invpnd *d, const struct link *l)
+{
+	struct via_count c = {l, 0};
+
+	route_foreach(&d->routes, count_via, &c);
+	return c.n;
+}
+
 /*
  * A drained link is closed once no route uses it any more: every origin's
  * next INFO came first over another link. If some still do, the link is what
@@ -392,14 +413,14 @@ static void count_via(const struct route *r, void *arg)
 static void drain(struct invpnd *d, uint64_t now)
 {
 	for (struct link *l = d->links.list, *next; l; l = next) {
-		struct via_count c = {l, 0};
+		size_t n;
 
 		next = l->next;
 		if (!l->drain_ms || now < l->drain_ms)
 			continue;
-		route_foreach(&d->routes, count_via, &c);
-		if (c.n) {
-			log_info("autoconnect: %s still carries %zu route(s): kept", l->name, c.n);
+		n = routes_via(d, l);
+		if (n) {
+			log_info("autoconnect: %s still carries %zu route(s): kept", l->name, n);
 			switch_send_drain(l, false);
 			autoconnect_drain_kept(d, l);
 			continue;
@@ -412,14 +433,6 @@ static void drain(struct invpnd *d, uint64_t now)
 		log_info("autoconnect: dropping %s (drained)", l->name);
 		link_close(l, "superfluous link (autoconnect)");
 	}
-}
-
-static size_t routes_via(const struct invpnd *d, const struct link *l)
-{
-	struct via_count c = {l, 0};
-
-	route_foreach(&d->routes, count_via, &c);
-	return c.n;
 }
 
 /*
@@ -454,27 +467,19 @@ static void rewire_drop(struct invpnd *d, uint64_t now)
 	if (link_set_degree(&d->links) <= d->cfg->min_links)
 		return;
 	for (struct link *l = d->links.list; l; l = l->next) {
-		const struct route *rt;
+		const struct route *rt = l == fresh ? NULL : sheddable(d, l, now);
+		bool b;
 		size_t n;
 
-		const struct node_addr *a;
-
-		if (l == fresh || l->state != LINK_UP || l->full || !l->outgoing ||
-		    now - l->up_ms < SHAPE_MIN_AGE_MS)
-			continue;
-		a = nodes_get(&d->nodes, l->addr_id);
-		if (a && a->keep_ms && now - a->keep_ms < HEAL_KEEP_MS)
-			continue; /* it healed a split lately */
-		rt = route_find(&d->routes, l->peer_mac);
-		if (!rt || !rt->degree_id || rt->degree <= d->cfg->min_links)
+		if (!rt || rt->degree <= d->cfg->min_links)
 			continue;
 		/* a busy peer's link first (what shape would shed), then the
 		 * one that carries the fewest routes */
+		b = rt->degree > target;
 		n = routes_via(d, l);
-		if (!victim || (rt->degree > target) > busy ||
-		    ((rt->degree > target) == busy && n < least)) {
+		if (!victim || b > busy || (b == busy && n < least)) {
 			least = n;
-			busy = rt->degree > target;
+			busy = b;
 			victim = l;
 		}
 	}
